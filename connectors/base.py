@@ -1,0 +1,54 @@
+"""What every connector yields, and the shape a connector has.
+
+A connector is a stateless generator: given the cursors the store holds for it, it yields
+`Page`s. Each page carries normalized records with their raw payloads, ids that are gone at
+the source, and the cursor that follows the page. `sync/` commits a page and its cursor in
+one transaction, so a killed pull resumes after the last page it committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from connectors.schema import Record
+
+Raw = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Pulled:
+    """A normalized record and the payload it was built from, kept for re-normalizing."""
+
+    record: Record
+    raw: Raw
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One unit of progress of one stream of a connector.
+
+    `stream` names the cursor (one per object a connector pulls). `kind` is the record kind
+    of the stream (`Record.KIND`). `deleted` lists ids of that kind gone at the source;
+    `live_ids`, when not None, is the complete set of ids that still exist there, so every
+    other stored record of that kind and source is marked deleted. `cursor` is stored after
+    the page is committed; None leaves the stored cursor as it is.
+    """
+
+    stream: str
+    kind: str
+    items: tuple[Pulled, ...] = ()
+    deleted: tuple[str, ...] = ()
+    live_ids: frozenset[str] | None = None
+    cursor: str | None = None
+
+
+class Connector(Protocol):
+    """A source of normalized records. `name` is the `source` of every record it yields."""
+
+    name: str
+
+    def pull(self, cursors: Mapping[str, str], *, full: bool = False) -> Iterator[Page]:
+        """Yield pages from the stored cursors onwards; `full` ignores the cursors."""
+        ...
