@@ -1,0 +1,47 @@
+"""Secrets, read from the environment or a `.env` file beside the config, never from the config.
+
+The environment wins over `.env`, so a deployment can override a developer's file. Values are
+`SecretStr`: their repr, str and any log line that formats them show `**********`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+from pydantic import SecretStr
+
+HUBSPOT_TOKEN = "HUBSPOT_TOKEN"  # noqa: S105 - the variable's name, not a token
+ACTIVECAMPAIGN_API_TOKEN = "ACTIVECAMPAIGN_API_TOKEN"  # noqa: S105 - the variable's name
+GOOGLE_APPLICATION_CREDENTIALS = "GOOGLE_APPLICATION_CREDENTIALS"
+
+
+@dataclass(frozen=True)
+class Secrets:
+    hubspot_token: SecretStr | None = None
+    activecampaign_api_token: SecretStr | None = None
+    google_credentials_file: Path | None = None
+
+
+def load_secrets(config_dir: Path, environ: Mapping[str, str] | None = None) -> Secrets:
+    """The secrets from `environ` (default: the process environment), then `config_dir/.env`."""
+    env = os.environ if environ is None else environ
+    dotenv_file = config_dir / ".env"
+    from_file = (
+        {k: v for k, v in dotenv_values(dotenv_file).items() if v} if dotenv_file.is_file() else {}
+    )
+
+    def value(name: str) -> str | None:
+        return env.get(name) or from_file.get(name) or None
+
+    hubspot = value(HUBSPOT_TOKEN)
+    activecampaign = value(ACTIVECAMPAIGN_API_TOKEN)
+    credentials = value(GOOGLE_APPLICATION_CREDENTIALS)
+    return Secrets(
+        hubspot_token=SecretStr(hubspot) if hubspot else None,
+        activecampaign_api_token=SecretStr(activecampaign) if activecampaign else None,
+        google_credentials_file=Path(credentials) if credentials else None,
+    )

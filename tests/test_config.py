@@ -1,0 +1,209 @@
+"""The configuration file: what it accepts, and how it refuses what it cannot use."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sync.config import ConfigError, config_path, load_config
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "crmkpi.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_example_config_loads() -> None:
+    """The shipped example config is valid and runs the demo into a workbook beside it."""
+    config = load_config(REPO / "config.example.toml")
+    assert config.connectors.demo is not None
+    assert config.xlsx_path == REPO / "kpis.xlsx"
+    assert config.store_path == REPO / "crmkpi.db"
+    assert config.currency.rates == {"USD": Decimal("0.92"), "GBP": Decimal("1.16")}
+
+
+def test_empty_file_takes_the_documented_defaults(tmp_path: Path) -> None:
+    """An empty file means UTC, EUR, month and quarter grains, 12 periods, a 365-day window."""
+    config = load_config(_write(tmp_path, ""))
+    assert config.reporting.zone == ZoneInfo("UTC")
+    assert config.reporting.currency == "EUR"
+    assert config.reporting.periods == ("month", "quarter")
+    assert config.reporting.history_periods == 12
+    assert config.kpis.new_customer_window_days == 365
+    assert config.xlsx_path is None
+
+
+def test_relative_paths_are_relative_to_the_file(tmp_path: Path) -> None:
+    """Store, workbook and export paths are taken from the config file's folder, not the cwd."""
+    text = '[store]\npath = "data/x.db"\n[xlsx]\npath = "out.xlsx"\n'
+    text += '[connectors.files]\npath = "exports"\n'
+    config = load_config(_write(tmp_path, text))
+    assert config.store_path == tmp_path / "data" / "x.db"
+    assert config.xlsx_path == tmp_path / "out.xlsx"
+    assert config.connectors.files is not None
+    assert config.resolve(config.connectors.files.path) == tmp_path / "exports"
+
+
+def test_design_example_sections_are_accepted(tmp_path: Path) -> None:
+    """Business hours, spend and goals as DESIGN.md writes them are parsed into typed values."""
+    text = """
+[reporting]
+timezone = "Europe/Berlin"
+crm_go_live = 2026-03-01
+[service.business_hours]
+timezone = "Europe/Berlin"
+days = ["mon", "tue", "wed", "thu", "fri"]
+start = "09:00"
+end = "17:00"
+country = "DE"
+holidays = [2026-12-24]
+[[spend]]
+month = "2026-10"
+amount = 12000
+[[goals]]
+name = "Close rate 25 % by year end"
+kpi = "close_rate"
+target = 0.25
+direction = "at_least"
+start = 2026-07-01
+due = 2027-01-01
+"""
+    config = load_config(_write(tmp_path, text))
+    hours = config.service.business_hours
+    assert hours is not None
+    assert hours.holidays == (date(2026, 12, 24),)
+    assert config.spend[0].amount == Decimal("12000")
+    assert config.goals[0].due == date(2027, 1, 1)
+    assert config.reporting.crm_go_live == date(2026, 3, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '[reporting]\ntimezone = "Europe/Berln"',
+            "reporting.timezone: 'Europe/Berln' is not an IANA",
+        ),
+        ('[reporting]\ncurrency = "EURO"', "reporting.currency: 'EURO' is not a three-letter"),
+        ('[reporting]\nperiods = ["fortnight"]', "reporting.periods[0]"),
+        ("[reporting]\nhistory_periods = 0", "reporting.history_periods"),
+        ("[currency.rates]\nUSD = -1", "currency.rates.USD"),
+        ('[currency.rates]\nUSD = "lots"', "currency.rates.USD"),
+        ("[kpis]\nnew_customer_window_days = -5", "kpis.new_customer_window_days"),
+        ("[kpis]\nnew_customer_window = 5", "kpis.new_customer_window: is not a known setting"),
+        ('[schedule]\ncron = "every day"', "schedule.cron: 'every day' is not a five-field cron"),
+        ('[service.business_hours]\nstart = "9am"', "service.business_hours.start: '9am'"),
+        (
+            '[service.business_hours]\nstart = "17:00"\nend = "09:00"',
+            "end 09:00 must be after start 17:00",
+        ),
+        ('[service.business_hours]\ndays = ["monday", "funday"]', "'funday' is not a weekday"),
+        ('[[spend]]\nmonth = "2026-13"\namount = 1', "spend[0].month: '2026-13' is not a month"),
+        (
+            '[[spend]]\nmonth = "2026-10"\namount = 1\n[[spend]]\nmonth = "2026-10"\namount = 2',
+            "month 2026-10 is listed more than once",
+        ),
+        (
+            '[[goals]]\nname = "g"\nkpi = "close_rat"\ntarget = 1\nstart = 2026-01-01\n'
+            "due = 2027-01-01",
+            "goals[0].kpi: 'close_rat' is not a KPI id",
+        ),
+        (
+            '[[goals]]\nname = "g"\nkpi = "nps"\ntarget = 1\nstart = 2026-01-01\ndue = 2025-01-01',
+            "due 2025-01-01 must be after start 2026-01-01",
+        ),
+        ("[connectors.files]\nname = 'x'", "connectors.files.path: Field required"),
+        (
+            "[connectors.hubspot]",
+            "connectors.hubspot: the HubSpot connector is not in this release",
+        ),
+        ('[sheets]\nspreadsheet_id = "x"', "sheets: Google Sheets output is not in this release"),
+        ("[store]\npath = 5", "store.path"),
+        ('[reporting]\ntimezone = "UTC"\n[reporting]', "not valid TOML"),
+        ("toplevel = 1", "toplevel: is not a known setting"),
+    ],
+    ids=[
+        "timezone",
+        "currency",
+        "grain",
+        "history-zero",
+        "negative-rate",
+        "text-rate",
+        "negative-window",
+        "misspelt-key",
+        "cron",
+        "clock",
+        "hours-reversed",
+        "weekday",
+        "spend-month",
+        "spend-twice",
+        "goal-kpi",
+        "goal-window",
+        "files-path-missing",
+        "hubspot-not-yet",
+        "sheets-not-yet",
+        "path-type",
+        "toml-syntax",
+        "unknown-section",
+    ],
+)
+def test_bad_config_names_the_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
+    """A bad value is refused with a message naming the file, the key and the reason."""
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert message.startswith(str(path))
+    assert expected in message
+
+
+def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
+    """Several bad keys are reported together, so one edit fixes them all."""
+    text = '[reporting]\ntimezone = "Nowhere/City"\ncurrency = "12"\n'
+    with pytest.raises(ConfigError) as caught:
+        load_config(_write(tmp_path, text))
+    assert "2 problems" in str(caught.value)
+    assert "reporting.timezone" in str(caught.value)
+    assert "reporting.currency" in str(caught.value)
+
+
+def test_missing_file_says_how_to_make_one(tmp_path: Path) -> None:
+    """A missing file is refused with a pointer to `crmkpi init`."""
+    with pytest.raises(ConfigError, match="crmkpi init"):
+        load_config(tmp_path / "absent.toml")
+
+
+def test_lowercase_currency_codes_are_normalized(tmp_path: Path) -> None:
+    """Currency codes are upper-cased, as the deals' codes are."""
+    config = load_config(
+        _write(tmp_path, '[reporting]\ncurrency = "usd"\n[currency.rates]\neur = 1.09')
+    )
+    assert config.reporting.currency == "USD"
+    assert config.currency.rates == {"EUR": Decimal("1.09")}
+
+
+@pytest.mark.parametrize(
+    ("option", "env", "expected"),
+    [
+        (Path("a.toml"), "b.toml", Path("a.toml")),
+        (None, "b.toml", Path("b.toml")),
+        (None, None, Path("crmkpi.toml")),
+    ],
+    ids=["option-wins", "env", "default"],
+)
+def test_config_path_precedence(
+    monkeypatch: pytest.MonkeyPatch, option: Path | None, env: str | None, expected: Path
+) -> None:
+    """--config wins over CRMKPI_CONFIG, which wins over ./crmkpi.toml."""
+    if env is None:
+        monkeypatch.delenv("CRMKPI_CONFIG", raising=False)
+    else:
+        monkeypatch.setenv("CRMKPI_CONFIG", env)
+    assert config_path(option) == expected

@@ -1,0 +1,56 @@
+"""Secrets come from the environment or a `.env` beside the config, and never show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sync.secrets import load_secrets
+
+FAKE = "fake-token-for-tests"
+
+
+def test_environment_provides_the_tokens(tmp_path: Path) -> None:
+    """Tokens set in the environment are read under their documented names."""
+    secrets = load_secrets(
+        tmp_path,
+        {"HUBSPOT_TOKEN": FAKE, "ACTIVECAMPAIGN_API_TOKEN": FAKE + "-ac"},
+    )
+    assert secrets.hubspot_token is not None
+    assert secrets.hubspot_token.get_secret_value() == FAKE
+    assert secrets.activecampaign_api_token is not None
+    assert secrets.activecampaign_api_token.get_secret_value() == FAKE + "-ac"
+
+
+def test_dotenv_beside_the_config_is_read(tmp_path: Path) -> None:
+    """A `.env` file in the config's folder fills what the environment leaves unset."""
+    (tmp_path / ".env").write_text(
+        f"HUBSPOT_TOKEN={FAKE}\nGOOGLE_APPLICATION_CREDENTIALS=key.json\n"
+    )
+    secrets = load_secrets(tmp_path, {})
+    assert secrets.hubspot_token is not None
+    assert secrets.hubspot_token.get_secret_value() == FAKE
+    assert secrets.google_credentials_file == Path("key.json")
+
+
+def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
+    """A deployment's environment overrides a developer's `.env`."""
+    (tmp_path / ".env").write_text("HUBSPOT_TOKEN=from-file\n")
+    secrets = load_secrets(tmp_path, {"HUBSPOT_TOKEN": FAKE})
+    assert secrets.hubspot_token is not None
+    assert secrets.hubspot_token.get_secret_value() == FAKE
+
+
+def test_tokens_never_show_in_repr_or_str(tmp_path: Path) -> None:
+    """Formatting the secrets, as a log line or a traceback would, hides the token."""
+    secrets = load_secrets(tmp_path, {"HUBSPOT_TOKEN": FAKE})
+    assert FAKE not in repr(secrets)
+    assert FAKE not in str(secrets)
+    assert FAKE not in f"{secrets.hubspot_token}"
+
+
+def test_unset_tokens_are_none(tmp_path: Path) -> None:
+    """Without environment or `.env`, every secret is None rather than an empty string."""
+    secrets = load_secrets(tmp_path, {"HUBSPOT_TOKEN": ""})
+    assert secrets.hubspot_token is None
+    assert secrets.activecampaign_api_token is None
+    assert secrets.google_credentials_file is None
