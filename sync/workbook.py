@@ -1,0 +1,270 @@
+"""The spreadsheet as a pure model: tabs of typed cells with semantic formats.
+
+Every output format (the local .xlsx, Google Sheets) renders the same `Workbook`, so what a
+tab shows is decided here once. Formats are semantic (`"percent"`, `"currency:EUR"`, ...)
+and each writer maps them to its own patterns.
+
+Coordinates: a `Cell` is `(row, column)`, 0-based, where row 0 is the first data row under
+the header. In the sheet the header is row 0, the data rows follow, then one blank row, then
+the tab's note lines in the first column (`Tab.grid()` lays this out for every writer).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Literal, TypeAlias, get_args
+
+from kpis.periods import Period
+from kpis.results import Number, ResultRow, Unit
+from sync.tidy import KPI_HEADER, tidy_record
+
+CellValue: TypeAlias = str | int | float | Decimal | date | datetime | None
+Cell: TypeAlias = tuple[int, int]
+FormatKind: TypeAlias = Literal[
+    "percent", "currency", "days", "hours", "integer", "number", "date", "datetime", "text"
+]
+FORMAT_KINDS: frozenset[str] = frozenset(get_args(FormatKind))
+
+_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+
+
+def currency_format(code: str) -> str:
+    """The semantic format of amounts in the ISO 4217 currency `code`."""
+    return f"currency:{code}"
+
+
+def parse_format(fmt: str) -> tuple[FormatKind, str | None]:
+    """A semantic format's kind and, for `currency:XXX`, its currency code."""
+    kind, _, code = fmt.partition(":")
+    if kind == "currency" and _CURRENCY_CODE.fullmatch(code):
+        return "currency", code
+    if not code:
+        for known in get_args(FormatKind):
+            if kind == known and known != "currency":
+                return known, None
+    raise ValueError(
+        f"format {fmt!r} is not one of {', '.join(sorted(FORMAT_KINDS - {'currency'}))} "
+        "or currency:XXX with an ISO 4217 code"
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tab:
+    """One tab: a header, data rows and how to show them.
+
+    `column_formats` and `column_widths` (in characters) have one entry per header column;
+    `cell_formats` overrides a column's format for single cells. `highlights` are cells to
+    mark (a bottleneck), `cell_notes` attach a note to a cell, `notes` are lines of text
+    under the table. `autofilter` puts a filter on the header.
+    """
+
+    name: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[CellValue, ...], ...]
+    column_formats: tuple[str, ...]
+    frozen_rows: int = 1
+    column_widths: tuple[int, ...]
+    highlights: frozenset[Cell] = frozenset()
+    notes: tuple[str, ...] = ()
+    cell_formats: Mapping[Cell, str] = field(default_factory=dict)
+    cell_notes: Mapping[Cell, str] = field(default_factory=dict)
+    autofilter: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cell_formats", MappingProxyType(dict(self.cell_formats)))
+        object.__setattr__(self, "cell_notes", MappingProxyType(dict(self.cell_notes)))
+        width = len(self.header)
+        for what, items in (
+            ("column_formats", self.column_formats),
+            ("column_widths", self.column_widths),
+        ):
+            if len(items) != width:
+                raise ValueError(f"tab {self.name!r}: {len(items)} {what} for {width} columns")
+        for index, row in enumerate(self.rows):
+            if len(row) != width:
+                raise ValueError(
+                    f"tab {self.name!r}: row {index} has {len(row)} cells, not {width}"
+                )
+        for fmt in (*self.column_formats, *self.cell_formats.values()):
+            parse_format(fmt)
+        for cell in (*self.cell_formats, *self.highlights, *self.cell_notes):
+            if not (0 <= cell[0] < len(self.rows) and 0 <= cell[1] < width):
+                raise ValueError(f"tab {self.name!r}: cell {cell} is outside the table")
+        if self.frozen_rows < 0:
+            raise ValueError(f"tab {self.name!r}: frozen_rows {self.frozen_rows} is negative")
+
+    def format_at(self, cell: Cell) -> str:
+        """The semantic format of a data cell: its own, else its column's."""
+        return self.cell_formats.get(cell, self.column_formats[cell[1]])
+
+    def grid(self) -> list[list[CellValue]]:
+        """Every sheet row: header, data rows, then (after a blank row) the note lines."""
+        width = len(self.header)
+        grid: list[list[CellValue]] = [list(self.header), *(list(row) for row in self.rows)]
+        if self.notes:
+            grid.append([None] * width)
+            grid.extend([line, *([None] * (width - 1))] for line in self.notes)
+        return grid
+
+
+@dataclass(frozen=True)
+class Workbook:
+    """The tabs this tool owns, in order; any other tab of a spreadsheet is the user's."""
+
+    tabs: tuple[Tab, ...]
+
+    def __post_init__(self) -> None:
+        names = [tab.name for tab in self.tabs]
+        if len(set(names)) != len(names):
+            raise ValueError(f"tab names repeat: {names}")
+
+    def tab(self, name: str) -> Tab:
+        """The tab called `name`; `KeyError` when there is none."""
+        for tab in self.tabs:
+            if tab.name == name:
+                return tab
+        raise KeyError(name)
+
+
+_UNIT_FORMATS: dict[Unit, str] = {
+    "ratio": "percent",
+    "days": "days",
+    "hours": "hours",
+    "score": "number",
+    "count": "number",
+}
+_KPI_COLUMNS: dict[str, tuple[str, int]] = {
+    "period": ("text", 22),
+    "period_start": ("date", 12),
+    "period_end": ("date", 12),
+    "kpi": ("text", 32),
+    "segment_by": ("text", 12),
+    "segment": ("text", 32),
+    "value": ("number", 14),
+    "unit": ("text", 10),
+    "n": ("integer", 8),
+    "numerator": ("number", 14),
+    "denominator": ("number", 14),
+    "updated_at": ("datetime", 24),
+}
+_VALUE_COLUMN = KPI_HEADER.index("value")
+
+
+def unit_format(unit: Unit, currency: str) -> str:
+    """The semantic format of a KPI value of `unit`; money is in the reporting currency."""
+    return currency_format(currency) if unit == "currency" else _UNIT_FORMATS[unit]
+
+
+def kpis_tab(rows: Sequence[ResultRow], *, updated_at: datetime, currency: str) -> Tab:
+    """The tidy table: one row per result in the given order, the value formatted by unit."""
+    records = [tidy_record(row, updated_at) for row in rows]
+    return Tab(
+        name="KPIs",
+        header=KPI_HEADER,
+        rows=tuple(tuple(record[column] for column in KPI_HEADER) for record in records),
+        column_formats=tuple(_KPI_COLUMNS[column][0] for column in KPI_HEADER),
+        column_widths=tuple(_KPI_COLUMNS[column][1] for column in KPI_HEADER),
+        cell_formats={
+            (index, _VALUE_COLUMN): unit_format(row.unit, currency)
+            for index, row in enumerate(rows)
+        },
+        cell_notes={(index, _VALUE_COLUMN): row.note for index, row in enumerate(rows) if row.note},
+        autofilter=True,
+    )
+
+
+STAGE_MEAN = "stage_duration_days"
+STAGE_MEDIAN = "stage_duration_days_median"
+PIPELINE_HEADER = ("period", "stage", "mean_days", "median_days", "n")
+
+
+@dataclass(frozen=True)
+class StageDuration:
+    """How long deals stayed in one stage during a period, from its two result rows."""
+
+    stage: str
+    mean_days: Number | None
+    median_days: Number | None
+    n: int
+
+
+def pipeline_tab(rows: Sequence[ResultRow]) -> Tab:
+    """Stage durations of the most recent period that has any, the bottleneck highlighted."""
+    stage_rows = [
+        row for row in rows if row.kpi in (STAGE_MEAN, STAGE_MEDIAN) and row.segment_by == "stage"
+    ]
+    if not stage_rows:
+        return _pipeline_layout((), frozenset(), ())
+    period = latest_period(stage_rows)
+    durations = stage_durations(stage_rows, period)
+    table = tuple((period.label, d.stage, d.mean_days, d.median_days, d.n) for d in durations)
+    bottleneck = _bottleneck(durations)
+    if bottleneck is None:
+        return _pipeline_layout(table, frozenset(), ())
+    index, mean = bottleneck
+    line = (
+        f"Bottleneck in {period.label}: {durations[index].stage}, "
+        f"{float(mean):.1f} days on average over {durations[index].n} visits."
+    )
+    row_cells = frozenset((index, column) for column in range(len(PIPELINE_HEADER)))
+    return _pipeline_layout(table, row_cells, (line,))
+
+
+def _pipeline_layout(
+    table: tuple[tuple[CellValue, ...], ...], highlights: frozenset[Cell], notes: tuple[str, ...]
+) -> Tab:
+    return Tab(
+        name="Pipeline",
+        header=PIPELINE_HEADER,
+        rows=table,
+        column_formats=("text", "text", "days", "days", "integer"),
+        column_widths=(22, 40, 12, 12, 8),
+        highlights=highlights,
+        notes=notes,
+    )
+
+
+def latest_period(rows: Sequence[ResultRow]) -> Period:
+    """The period starting last; on a tie the shorter one (a month before its quarter)."""
+    return max((row.period for row in rows), key=lambda p: (p.first_day, -p.last_day.toordinal()))
+
+
+def stage_durations(rows: Sequence[ResultRow], period: Period) -> list[StageDuration]:
+    """One entry per stage of `period`, in the order the stages first appear in `rows`."""
+    by_stage: dict[str, dict[str, ResultRow]] = {}
+    for row in rows:
+        if row.period == period:
+            by_stage.setdefault(row.segment, {})[row.kpi] = row
+    durations = []
+    for stage, results in by_stage.items():
+        mean, median = results.get(STAGE_MEAN), results.get(STAGE_MEDIAN)
+        durations.append(
+            StageDuration(
+                stage=stage,
+                mean_days=None if mean is None else mean.value,
+                median_days=None if median is None else median.value,
+                n=(results[STAGE_MEDIAN] if mean is None else mean).n,
+            )
+        )
+    return durations
+
+
+def _bottleneck(durations: Sequence[StageDuration]) -> tuple[int, Number] | None:
+    """The index and mean of the stage with the longest mean (the first on a tie)."""
+    means = [(index, d.mean_days) for index, d in enumerate(durations) if d.mean_days is not None]
+    return max(means, key=lambda pair: (pair[1], -pair[0])) if means else None
+
+
+def build_workbook(rows: Sequence[ResultRow], *, updated_at: datetime, currency: str) -> Workbook:
+    """The tabs filled from KPI results: KPIs and Pipeline."""
+    return Workbook(
+        tabs=(
+            kpis_tab(rows, updated_at=updated_at, currency=currency),
+            pipeline_tab(rows),
+        )
+    )

@@ -1,0 +1,160 @@
+"""The local .xlsx output: renders a `Workbook` with openpyxl, and reads a tab back.
+
+The tabs the model holds are replaced whole on every write, so a rerun never duplicates rows;
+every other tab (the team's Inputs, a user's own sheets) is kept with its contents. openpyxl
+does not round-trip everything a spreadsheet program can add: images, charts and shapes on
+those other tabs are lost, and formulas lose their cached results until the file is next
+saved by a spreadsheet program.
+
+The file is replaced atomically: the workbook is saved to a temporary file in the same
+folder, flushed to disk, then moved over the old one, so a crash leaves either the old
+workbook or the new one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TypeAlias
+
+import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from sync.workbook import CellValue, FormatKind, Tab, Workbook, parse_format
+
+ExcelValue: TypeAlias = str | int | float | date | datetime | None
+Saver: TypeAlias = Callable[[openpyxl.Workbook, Path], None]
+
+PATTERNS: dict[FormatKind, str] = {
+    "percent": "0.0%",
+    "days": "0.0",
+    "hours": "0.0",
+    "integer": "#,##0",
+    "number": "#,##0.00",
+    "date": "yyyy-mm-dd",
+    # Excel has no time zones: instants are written as UTC wall time and say so
+    "datetime": 'yyyy-mm-dd hh:mm:ss "UTC"',
+    "text": "@",
+}
+HIGHLIGHT = PatternFill(fill_type="solid", start_color="FFF2CC", end_color="FFF2CC")
+NOTE_AUTHOR = "crm-kpi-sync"
+
+
+def number_format(fmt: str) -> str:
+    """The Excel number format of a semantic format; currency shows its ISO code."""
+    kind, code = parse_format(fmt)
+    return f'#,##0.00 "{code}"' if kind == "currency" else PATTERNS[kind]
+
+
+def save_book(book: openpyxl.Workbook, path: Path) -> None:
+    """Write the openpyxl workbook to `path`; the seam tests replace to fail mid-save."""
+    book.save(path)
+
+
+def write_xlsx(workbook: Workbook, path: Path, *, save: Saver = save_book) -> None:
+    """Replace the model's tabs in the .xlsx at `path` (created when missing), keep the rest."""
+    book = openpyxl.load_workbook(path, rich_text=True) if path.exists() else _empty_book()
+    for tab in workbook.tabs:
+        _render(tab, _fresh_sheet(book, tab.name))
+    _replace_atomically(book, path, save)
+
+
+def read_tab(path: Path, name: str) -> list[list[object]] | None:
+    """The values of tab `name`, row by row; None when the file or the tab does not exist.
+
+    Formulas read as their last computed result, as the spreadsheet program saved it.
+    """
+    if not path.exists():
+        return None
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        if name not in book.sheetnames:
+            return None
+        return [list(row) for row in book[name].iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def _empty_book() -> openpyxl.Workbook:
+    book = openpyxl.Workbook()
+    for sheet in list(book.worksheets):
+        book.remove(sheet)
+    return book
+
+
+def _fresh_sheet(book: openpyxl.Workbook, name: str) -> Worksheet:
+    """An empty sheet called `name`, in the place of the old one so reruns keep tab order."""
+    index = None
+    if name in book.sheetnames:
+        index = book.sheetnames.index(name)
+        book.remove(book[name])
+    sheet: Worksheet = book.create_sheet(name, index)
+    return sheet
+
+
+def _render(tab: Tab, sheet: Worksheet) -> None:
+    for row_number, values in enumerate(tab.grid(), start=1):
+        for column_number, value in enumerate(values, start=1):
+            if value is not None:
+                _put(sheet, row_number, column_number, value)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    patterns: dict[str, str] = {}
+    for row in range(len(tab.rows)):
+        for column in range(len(tab.header)):
+            fmt = tab.format_at((row, column))
+            pattern = patterns.setdefault(fmt, number_format(fmt))
+            sheet.cell(row=row + 2, column=column + 1).number_format = pattern
+    for row, column in tab.highlights:
+        sheet.cell(row=row + 2, column=column + 1).fill = HIGHLIGHT
+    for (row, column), text in tab.cell_notes.items():
+        sheet.cell(row=row + 2, column=column + 1).comment = Comment(text, NOTE_AUTHOR)
+    for column, width in enumerate(tab.column_widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    if tab.frozen_rows:
+        sheet.freeze_panes = f"A{tab.frozen_rows + 1}"
+    if tab.autofilter:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(tab.header))}{len(tab.rows) + 1}"
+
+
+def _put(sheet: Worksheet, row: int, column: int, value: CellValue) -> None:
+    cell = sheet.cell(row=row, column=column, value=_excel_value(value))
+    # openpyxl turns any text starting with "=" into a formula; CRM names are never formulas
+    if isinstance(value, str) and cell.data_type == "f":
+        cell.data_type = "s"
+
+
+def _excel_value(value: CellValue) -> ExcelValue:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        if value.utcoffset() is None:
+            raise ValueError(f"{value.isoformat()} has no UTC offset")
+        return value.astimezone(UTC).replace(tzinfo=None)
+    if isinstance(value, str):
+        # control characters make openpyxl refuse the whole workbook
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
+
+
+def _replace_atomically(book: openpyxl.Workbook, path: Path, save: Saver) -> None:
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        save(book, temporary)
+        with temporary.open("r+b") as written:
+            os.fsync(written.fileno())
+        if path.exists():
+            shutil.copymode(path, temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

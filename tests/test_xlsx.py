@@ -1,0 +1,281 @@
+"""The .xlsx writer: typed cells and formats, idempotent rewrites, foreign tabs, atomic saves."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+from openpyxl.worksheet.worksheet import Worksheet
+
+from kpis.periods import parse_period
+from kpis.results import Number, ResultRow, Unit
+from sync.tidy import KPI_HEADER
+from sync.workbook import Tab, Workbook, build_workbook
+from sync.xlsx import HIGHLIGHT, read_tab, write_xlsx
+
+BERLIN = ZoneInfo("Europe/Berlin")
+UPDATED = datetime(2026, 10, 5, 6, 0, tzinfo=UTC)
+VALUE_COLUMN = KPI_HEADER.index("value") + 1
+
+
+def _row(
+    kpi: str,
+    value: Number | None,
+    unit: Unit,
+    *,
+    segment_by: str = "all",
+    segment: str = "all",
+    note: str | None = None,
+) -> ResultRow:
+    return ResultRow(
+        kpi=kpi,
+        period=parse_period("2026-10", BERLIN),
+        segment_by=segment_by,
+        segment=segment,
+        value=value,
+        unit=unit,
+        n=4,
+        numerator=10 if unit == "ratio" else None,
+        denominator=100 if unit == "ratio" else None,
+        note=note,
+    )
+
+
+ROWS = [
+    _row("close_rate", Decimal("0.1"), "ratio"),
+    _row("net_new_revenue", Decimal("1234.50"), "currency"),
+    _row("sales_cycle_days", 12.5, "days"),
+    _row("time_to_resolution_hours", Decimal("2.0"), "hours"),
+    _row("nps", 30, "score"),
+    _row("followups_per_ticket", Decimal("1.75"), "count"),
+    _row("win_rate", None, "ratio"),
+    _row("customer_lifetime_value", Decimal("800.00"), "currency", note="lifespan assumed: 3 y"),
+    _row("stage_duration_days", 2, "days", segment_by="stage", segment="Sales / Qualified"),
+    _row("stage_duration_days", 9.5, "days", segment_by="stage", segment="Sales / Proposal"),
+    _row("stage_duration_days", 4, "days", segment_by="stage", segment="Sales / Contract"),
+]
+
+
+def _workbook(rows: list[ResultRow] = ROWS) -> Workbook:
+    return build_workbook(rows, updated_at=UPDATED, currency="EUR")
+
+
+def _sheet(path: Path, name: str) -> Worksheet:
+    sheet = openpyxl.load_workbook(path)[name]
+    assert isinstance(sheet, Worksheet)
+    return sheet
+
+
+def _values(path: Path) -> dict[str, list[list[object]]]:
+    book = openpyxl.load_workbook(path)
+    return {sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book}
+
+
+@pytest.fixture
+def written(tmp_path: Path) -> Path:
+    path = tmp_path / "kpis.xlsx"
+    write_xlsx(_workbook(), path)
+    return path
+
+
+def test_kpis_header_is_exact_and_bold(written: Path) -> None:
+    """The KPIs tab's first row is KPI_HEADER in bold."""
+    header = _sheet(written, "KPIs")[1]
+    assert [cell.value for cell in header] == list(KPI_HEADER)
+    assert all(cell.font.b for cell in header)
+
+
+@pytest.mark.parametrize(
+    ("row", "value", "number_format"),
+    [
+        (2, 0.1, "0.0%"),
+        (3, 1234.5, '#,##0.00 "EUR"'),
+        (4, 12.5, "0.0"),
+        (5, 2.0, "0.0"),
+        (6, 30, "#,##0.00"),
+        (7, 1.75, "#,##0.00"),
+    ],
+    ids=["ratio-percent", "currency", "days", "hours", "score", "count"],
+)
+def test_values_are_numbers_formatted_by_unit(
+    written: Path, row: int, value: float, number_format: str
+) -> None:
+    """A value is a numeric cell whose number format follows its unit."""
+    cell = _sheet(written, "KPIs").cell(row=row, column=VALUE_COLUMN)
+    assert (cell.value, cell.data_type, cell.number_format) == (value, "n", number_format)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "number_format"),
+    [("n", 4, "#,##0"), ("numerator", 10, "#,##0.00"), ("denominator", 100, "#,##0.00")],
+    ids=["n", "numerator", "denominator"],
+)
+def test_counts_are_numbers(written: Path, column: str, value: int, number_format: str) -> None:
+    """Sample size, numerator and denominator are numeric cells too."""
+    cell = _sheet(written, "KPIs").cell(row=2, column=KPI_HEADER.index(column) + 1)
+    assert (cell.value, cell.data_type, cell.number_format) == (value, "n", number_format)
+
+
+def test_null_value_is_an_empty_cell(written: Path) -> None:
+    """An undefined value leaves its cell empty rather than writing 0 or text."""
+    assert _sheet(written, "KPIs").cell(row=8, column=VALUE_COLUMN).value is None
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "number_format"),
+    [
+        ("period_start", "2026-10-01T00:00", "yyyy-mm-dd"),
+        ("period_end", "2026-10-31T00:00", "yyyy-mm-dd"),
+        ("updated_at", "2026-10-05T06:00", 'yyyy-mm-dd hh:mm:ss "UTC"'),
+    ],
+    ids=["period-start", "period-end", "updated-at-utc"],
+)
+def test_dates_are_dates(written: Path, column: str, value: str, number_format: str) -> None:
+    """Period bounds and the update time are date cells, the update time in UTC."""
+    cell = _sheet(written, "KPIs").cell(row=2, column=KPI_HEADER.index(column) + 1)
+    expected = datetime.fromisoformat(value)
+    assert (cell.value, cell.is_date, cell.number_format) == (expected, True, number_format)
+
+
+def test_row_note_is_a_comment_on_the_value(written: Path) -> None:
+    """A result's note is the comment of its value cell."""
+    comment = _sheet(written, "KPIs").cell(row=9, column=VALUE_COLUMN).comment
+    assert comment is not None
+    assert comment.text == "lifespan assumed: 3 y"
+
+
+def test_kpis_tab_layout(written: Path) -> None:
+    """The KPIs tab has its header frozen, a filter over the table and the model's widths."""
+    sheet = _sheet(written, "KPIs")
+    assert (sheet.freeze_panes, sheet.auto_filter.ref) == ("A2", "A1:L12")
+    assert [sheet.column_dimensions[letter].width for letter in "ADL"] == [22, 32, 24]
+
+
+def test_pipeline_bottleneck_is_filled_and_named(written: Path) -> None:
+    """The bottleneck's whole row is filled, no other cell is, and the line under it names it."""
+    sheet = _sheet(written, "Pipeline")
+    filled = {
+        (cell.row, cell.column)
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.fill.fgColor.rgb == HIGHLIGHT.fgColor.rgb
+    }
+    assert filled == {(3, column) for column in range(1, 6)}
+    assert sheet["A6"].value == (
+        "Bottleneck in 2026-10: Sales / Proposal, 9.5 days on average over 4 visits."
+    )
+
+
+def test_rerun_gives_identical_content(tmp_path: Path) -> None:
+    """Writing the same model twice leaves the same tabs and rows as writing it once."""
+    once, twice = tmp_path / "once.xlsx", tmp_path / "twice.xlsx"
+    write_xlsx(_workbook(), once)
+    write_xlsx(_workbook(), twice)
+    write_xlsx(_workbook(), twice)
+    assert _values(twice) == _values(once)
+    assert openpyxl.load_workbook(twice).sheetnames == ["KPIs", "Pipeline"]
+    assert _sheet(twice, "KPIs").max_row == len(ROWS) + 1
+
+
+def test_fewer_rows_leave_no_stale_rows(written: Path) -> None:
+    """A rewrite with fewer results replaces the tab whole, with nothing left from before."""
+    write_xlsx(_workbook(ROWS[:2]), written)
+    assert _sheet(written, "KPIs").max_row == 3
+
+
+def test_foreign_tabs_survive_a_rewrite(tmp_path: Path) -> None:
+    """A tab the model does not own keeps its place, values and formats across rewrites."""
+    path = tmp_path / "kpis.xlsx"
+    book = openpyxl.Workbook()
+    inputs = book.active
+    assert isinstance(inputs, Worksheet)
+    inputs.title = "Inputs"
+    inputs.append(["month", "amount"])
+    inputs.append(["2026-10", 12000])
+    inputs["B2"].number_format = "#,##0"
+    book.create_sheet("KPIs").append(["stale"])
+    book.save(path)
+    write_xlsx(_workbook(), path)
+    write_xlsx(_workbook(), path)
+    assert openpyxl.load_workbook(path).sheetnames == ["Inputs", "KPIs", "Pipeline"]
+    assert read_tab(path, "Inputs") == [["month", "amount"], ["2026-10", 12000]]
+    assert _sheet(path, "Inputs")["B2"].number_format == "#,##0"
+    assert _sheet(path, "KPIs")["A1"].value == "period"
+
+
+def test_failed_save_leaves_the_old_file(written: Path) -> None:
+    """A save that dies halfway leaves the previous workbook intact and no temporary file."""
+    before = written.read_bytes()
+
+    def crash(book: openpyxl.Workbook, path: Path) -> None:
+        path.write_bytes(b"PK\x03\x04 half a zip")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_xlsx(_workbook(ROWS[:1]), written, save=crash)
+    assert written.read_bytes() == before
+    assert [p.name for p in written.parent.iterdir()] == ["kpis.xlsx"]
+
+
+def test_failed_first_save_creates_nothing(tmp_path: Path) -> None:
+    """A first write that fails leaves no workbook behind."""
+
+    def crash(book: openpyxl.Workbook, path: Path) -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_xlsx(_workbook(), tmp_path / "kpis.xlsx", save=crash)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["KPIs", "Pipeline"], ids=["kpis", "pipeline"])
+def test_no_rows_write_headers_only(tmp_path: Path, name: str) -> None:
+    """Without results every tab is written with its header row alone."""
+    path = tmp_path / "kpis.xlsx"
+    write_xlsx(_workbook([]), path)
+    rows = read_tab(path, name)
+    assert rows is not None
+    assert len(rows) == 1
+
+
+@pytest.mark.parametrize(
+    ("segment", "expected"),
+    [("=1+1", "=1+1"), ("Fair\x07 2026", "Fair 2026")],
+    ids=["formula-like", "control-character"],
+)
+def test_text_is_written_as_text(tmp_path: Path, segment: str, expected: str) -> None:
+    """CRM text is never run as a formula, and characters Excel forbids are dropped."""
+    path = tmp_path / "kpis.xlsx"
+    row = _row(
+        "campaign_revenue", Decimal("5.00"), "currency", segment_by="campaign", segment=segment
+    )
+    write_xlsx(_workbook([row]), path)
+    cell = _sheet(path, "KPIs").cell(row=2, column=KPI_HEADER.index("segment") + 1)
+    assert (cell.value, cell.data_type) == (expected, "s")
+
+
+def test_naive_datetime_is_rejected(tmp_path: Path) -> None:
+    """An instant without an offset cannot be written as UTC and is refused."""
+    tab = Tab(
+        name="T",
+        header=("at",),
+        rows=((datetime.fromisoformat("2026-10-05T06:00:00"),),),
+        column_formats=("datetime",),
+        column_widths=(20,),
+    )
+    with pytest.raises(ValueError, match="no UTC offset"):
+        write_xlsx(Workbook(tabs=(tab,)), tmp_path / "t.xlsx")
+
+
+@pytest.mark.parametrize(
+    ("filename", "tab"),
+    [("kpis.xlsx", "Inputs"), ("missing.xlsx", "KPIs")],
+    ids=["missing-tab", "missing-file"],
+)
+def test_read_tab_of_nothing_is_none(written: Path, filename: str, tab: str) -> None:
+    """Reading a tab that is not there, or from a file that is not there, gives None."""
+    assert read_tab(written.parent / filename, tab) is None
