@@ -195,17 +195,17 @@ class Deal(_Record):
         self._set("stage_history", tuple(self._checked_visits()))
 
     def _check_money(self) -> None:
+        if self.currency is not None:
+            code = self.currency.strip().upper()
+            if len(code) != 3 or not code.isalpha():
+                raise self._fail("currency", f"must be an ISO 4217 code (got {self.currency!r})")
+            self._set("currency", code)
         if self.amount is None:
             return
         if not isinstance(self.amount, Decimal) or not self.amount.is_finite():
             raise self._fail("amount", f"must be a finite Decimal (got {self.amount!r})")
         if self.amount < 0:
             raise self._fail("amount", f"must not be negative (got {self.amount})")
-        if self.currency is not None:
-            code = self.currency.strip().upper()
-            if len(code) != 3 or not code.isalpha():
-                raise self._fail("currency", f"must be an ISO 4217 code (got {self.currency!r})")
-            self._set("currency", code)
 
     def _checked_visits(self) -> list[StageVisit]:
         visits = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, TypeAlias
 from zoneinfo import ZoneInfo
 
@@ -35,11 +35,13 @@ class Period:
 
     @property
     def start(self) -> datetime:
-        return local_midnight(self.first_day, self.tz)
+        """The first instant, in UTC: subtracting two local times would ignore a DST hour."""
+        return local_midnight(self.first_day, self.tz).astimezone(UTC)
 
     @property
     def end(self) -> datetime:
-        return local_midnight(self.last_day + timedelta(days=1), self.tz)
+        """The first instant after the period, in UTC."""
+        return local_midnight(self.last_day + timedelta(days=1), self.tz).astimezone(UTC)
 
     def contains(self, instant: datetime | None) -> bool:
         """Whether `instant` is in the period: `start <= instant < end`."""

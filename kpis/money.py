@@ -1,0 +1,98 @@
+"""Money in the reporting currency: fixed-rate conversion and rounding of published values.
+
+`[currency.rates]` gives the value of one unit of a currency in the reporting currency
+(`USD = 0.92` with `EUR` reporting means 1 USD = 0.92 EUR). A deal with no currency is in the
+reporting currency. Amounts stay exact `Decimal`s until a value is published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from connectors.schema import Deal
+from kpis.dataset import Dataset
+from kpis.settings import KpiSettings
+
+CENT = Decimal("0.01")
+# half up (away from zero, amounts are never negative) is what Sheets' and Excel's ROUND do
+# and what accountants call commercial rounding: a reader who re-adds the cents gets our figure
+ROUNDING = ROUND_HALF_UP
+
+
+class CurrencyError(ValueError):
+    """Deal amounts in currencies with no rate; `examples` maps each currency to one such deal."""
+
+    def __init__(self, reporting_currency: str, examples: Mapping[str, Deal]) -> None:
+        self.reporting_currency = reporting_currency
+        self.examples = dict(sorted(examples.items()))
+        listed = ", ".join(
+            f"{code} (e.g. {deal.source} deal {deal.id!r})" for code, deal in self.examples.items()
+        )
+        first = next(iter(self.examples), "USD")
+        super().__init__(
+            f"no exchange rate to {reporting_currency} for {listed}: add each under "
+            f"[currency.rates] as the value of one unit in {reporting_currency}, "
+            f"e.g. {first} = 0.92"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Converter:
+    """Converts deal amounts to `currency` with fixed `rates` (the reporting currency is 1)."""
+
+    currency: str
+    rates: Mapping[str, Decimal]
+
+    @classmethod
+    def from_settings(cls, settings: KpiSettings) -> Converter:
+        currency = settings.currency.upper()
+        rates = {code.upper(): rate for code, rate in settings.rates.items()}
+        rates[currency] = Decimal(1)
+        return cls(currency, rates)
+
+    def rate(self, currency: str | None) -> Decimal | None:
+        """The value of one unit of `currency` in the reporting currency; None if unknown."""
+        if currency is None:
+            return Decimal(1)
+        found = self.rates.get(currency)
+        return found if found is not None else self.rates.get(currency.upper())
+
+    def amount(self, deal: Deal) -> Decimal | None:
+        """The deal's amount in the reporting currency; None when the deal has no amount."""
+        if deal.amount is None:
+            return None
+        rate = self.rate(deal.currency)
+        if rate is None:
+            raise CurrencyError(self.currency, {str(deal.currency).upper(): deal})
+        return deal.amount * rate
+
+
+def missing_rates(deals: Iterable[Deal], converter: Converter) -> dict[str, Deal]:
+    """Each currency that a deal with an amount uses and that has no rate, with its first deal."""
+    examples: dict[str, Deal] = {}
+    checked: set[str] = set()
+    for deal in deals:
+        if deal.amount is None or deal.currency is None or deal.currency in checked:
+            continue
+        checked.add(deal.currency)
+        if converter.rate(deal.currency) is None:
+            examples.setdefault(deal.currency.upper(), deal)
+    return examples
+
+
+def check_currencies(data: Dataset, settings: KpiSettings) -> None:
+    """Raise `CurrencyError` naming every currency that needs a rate the settings lack.
+
+    Only deals with an amount need a rate: a deal without one never enters a sum.
+    """
+    converter = Converter.from_settings(settings)
+    examples = missing_rates(data.deals, converter)
+    if examples:
+        raise CurrencyError(converter.currency, examples)
+
+
+def round_money(value: Decimal) -> Decimal:
+    """A published money value: 2 decimals, halves rounded up."""
+    return value.quantize(CENT, rounding=ROUNDING)
