@@ -1,0 +1,354 @@
+"""The local SQLite store: records, sync cursors and the log of runs, in one file.
+
+Durability: WAL journal with `synchronous=NORMAL`. A page of records and its cursor are
+committed in one transaction, so a killed process loses at most the page in flight and the
+next pull resumes after the last commit. NORMAL does not fsync on every commit; a power
+failure (not a process crash) may roll back the last few commits, but never splits a page
+from its cursor, so those pages are simply pulled again. FULL would buy nothing more than
+that and cost an fsync per page.
+
+Runs left `running` by a dead process are marked `interrupted` by the next `start_run`. A run
+records the host, the process id and a token drawn when this module is imported. On the same
+host, a run is dead when no process has its pid, or when its pid is ours but the token is
+not (an earlier process with a recycled pid, as when a container restarts with pid 1). Runs
+of other hosts are left as they are: their processes cannot be checked from here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Literal, TypeAlias, cast
+
+from connectors.base import Page, Pulled
+from kpis.dataset import Dataset
+from sync.codec import (
+    CONTACTS,
+    DEALS,
+    META_COLUMNS,
+    OWNERS,
+    STAGES,
+    STATEMENTS,
+    SUBSCRIPTIONS,
+    SURVEYS,
+    TABLES,
+    TICKETS,
+    R,
+    SqlValue,
+    Statements,
+    Table,
+    parse_utc,
+    utc_text,
+)
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+RunOutcome: TypeAlias = Literal["running", "ok", "failed", "interrupted"]
+
+_HOST = socket.gethostname()
+_PROCESS_TOKEN = uuid.uuid4().hex
+_BUSY_TIMEOUT_MS = 30_000
+# strict: a raw payload that is not JSON fails its page instead of being stored half-readable
+_RAW_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+class StoreError(sqlite3.DatabaseError):
+    """A store this version cannot use (written by a newer version, or with other columns)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One command recorded in the runs table."""
+
+    id: int
+    command: str
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: RunOutcome
+    message: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """What one committed page changed: records upserted, and records newly marked deleted."""
+
+    stored: int
+    deleted: int
+
+
+_RUNS_DDL = (
+    "CREATE TABLE runs ("
+    "id INTEGER PRIMARY KEY AUTOINCREMENT, command TEXT NOT NULL, started_at TEXT NOT NULL, "
+    "finished_at TEXT, outcome TEXT NOT NULL "
+    "CHECK (outcome IN ('running', 'ok', 'failed', 'interrupted')), message TEXT, "
+    "host TEXT NOT NULL, pid INTEGER NOT NULL, process TEXT NOT NULL)"
+)
+_CURSORS_DDL = (
+    "CREATE TABLE cursors (source TEXT NOT NULL, stream TEXT NOT NULL, cursor TEXT NOT NULL, "
+    "updated_at TEXT NOT NULL, PRIMARY KEY (source, stream))"
+)
+
+
+def _create_v1(db: sqlite3.Connection) -> None:
+    for sql in STATEMENTS.values():
+        db.execute(sql.create)
+    db.execute(_CURSORS_DDL)
+    db.execute(_RUNS_DDL)
+
+
+# _MIGRATIONS[n] brings a store from user_version n to n + 1
+_MIGRATIONS = (_create_v1,)
+assert len(_MIGRATIONS) == SCHEMA_VERSION
+
+
+def _process_exists(pid: int) -> bool:
+    if os.name != "posix":
+        # os.kill(pid, 0) would end the process on Windows: treat it as alive
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _abandoned(host: str, pid: int, process: str) -> bool:
+    if host != _HOST:
+        return False
+    if pid == os.getpid():
+        return process != _PROCESS_TOKEN
+    return not _process_exists(pid)
+
+
+class Store:
+    """The SQLite store. Open it with `Store.open`; use it as a context manager."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self._db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """Open (creating it and its folder when missing) and migrate the store at `path`."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, isolation_level=None)
+        try:
+            db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal":
+                logger.warning("%s: WAL journal unavailable here, using %s", path, mode)
+            db.execute("PRAGMA synchronous = NORMAL")
+            store = cls(db, path)
+            store._migrate()
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS live_ids (id TEXT PRIMARY KEY)")
+        except BaseException:
+            db.close()
+            raise
+        return store
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
+        # instead of one failing when it upgrades a read lock
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._transaction() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} has store version {version}; this program reads up to "
+                    f"{SCHEMA_VERSION}: upgrade crm-kpi-sync"
+                )
+            for step in _MIGRATIONS[version:]:
+                step(db)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self._check_columns()
+
+    def _check_columns(self) -> None:
+        for kind, table in TABLES.items():
+            found = [row[1] for row in self._db.execute(STATEMENTS[kind].columns)]
+            expected = [*table.column_names, *META_COLUMNS]
+            if found != expected:
+                raise StoreError(
+                    f"{self.path}: table {table.name} has columns {found}, "
+                    f"this version expects {expected}; the store needs a migration"
+                )
+
+    def cursors(self, source: str) -> dict[str, str]:
+        """The stored cursor of each stream of `source`."""
+        rows = self._db.execute("SELECT stream, cursor FROM cursors WHERE source = ?", (source,))
+        return dict(rows.fetchall())
+
+    def clear_cursors(self, source: str) -> None:
+        """Forget where `source` got to, so that its next pull starts from the beginning."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM cursors WHERE source = ?", (source,))
+
+    def commit_page(self, source: str, page: Page, *, synced_at: datetime) -> Committed:
+        """Store one page and the cursor that follows it, all or nothing.
+
+        Every item is upserted (which clears its `deleted` flag), `page.deleted` ids are
+        marked deleted, and with `page.live_ids` every other stored record of the page's
+        kind and source is marked deleted; the page's own items count as live.
+        """
+        if page.kind not in TABLES:
+            raise ValueError(f"page of stream {page.stream!r} has unknown kind {page.kind!r}")
+        sql = STATEMENTS[page.kind]
+        stamp = utc_text(synced_at)
+        with self._transaction() as db:
+            rows = (self._row(source, page, item, stamp) for item in page.items)
+            db.executemany(sql.upsert, rows)
+            deleted = db.executemany(
+                sql.delete, ((stamp, source, record_id) for record_id in page.deleted)
+            ).rowcount
+            if page.live_ids is not None:
+                live = page.live_ids.union(item.record.id for item in page.items)
+                deleted += self._sweep(db, sql, source, live, stamp)
+            if page.cursor is not None:
+                db.execute(
+                    "INSERT INTO cursors (source, stream, cursor, updated_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (source, stream) DO UPDATE SET"
+                    " cursor = excluded.cursor, updated_at = excluded.updated_at",
+                    (source, page.stream, page.cursor, stamp),
+                )
+        return Committed(stored=len(page.items), deleted=deleted)
+
+    @staticmethod
+    def _row(source: str, page: Page, item: Pulled, stamp: str) -> list[SqlValue]:
+        record = item.record
+        if page.kind != record.KIND:
+            raise ValueError(
+                f"page of stream {page.stream!r} holds {page.kind} records, "
+                f"not {record.KIND} {record.id!r}"
+            )
+        if record.source != source:
+            raise ValueError(
+                f"{record.KIND} {record.id!r} is from {record.source!r}, not {source!r}"
+            )
+        raw = _RAW_JSON.encode(item.raw)
+        return [*TABLES[page.kind].row(record), raw, 0, stamp]
+
+    @staticmethod
+    def _sweep(
+        db: sqlite3.Connection, sql: Statements, source: str, live: frozenset[str], stamp: str
+    ) -> int:
+        db.execute("DELETE FROM temp.live_ids")
+        db.executemany("INSERT INTO temp.live_ids (id) VALUES (?)", ((i,) for i in live))
+        swept = db.execute(sql.sweep, (stamp, source)).rowcount
+        db.execute("DELETE FROM temp.live_ids")
+        return int(swept)
+
+    def load_dataset(self) -> Dataset:
+        """Every live (not deleted) record, rebuilt as schema records."""
+        return Dataset(
+            owners=self._live(OWNERS),
+            stages=self._live(STAGES),
+            contacts=self._live(CONTACTS),
+            deals=self._live(DEALS),
+            tickets=self._live(TICKETS),
+            subscriptions=self._live(SUBSCRIPTIONS),
+            surveys=self._live(SURVEYS),
+        )
+
+    def _live(self, table: Table[R]) -> list[R]:
+        return [table.record(row) for row in self._db.execute(STATEMENTS[table.kind].live)]
+
+    def counts(self) -> dict[str, int]:
+        """Live records per table (`owners`, `stages`, `contacts`, `deals`, ...)."""
+        return {
+            table.name: int(self._db.execute(STATEMENTS[kind].count).fetchone()[0])
+            for kind, table in TABLES.items()
+        }
+
+    def start_run(self, command: str, started_at: datetime) -> int:
+        """Record a command as running, after marking runs of dead processes interrupted."""
+        with self._transaction() as db:
+            self._interrupt_abandoned(db)
+            cursor = db.execute(
+                "INSERT INTO runs (command, started_at, outcome, host, pid, process)"
+                " VALUES (?, ?, 'running', ?, ?, ?)",
+                (command, utc_text(started_at), _HOST, os.getpid(), _PROCESS_TOKEN),
+            )
+        return cast(int, cursor.lastrowid)
+
+    @staticmethod
+    def _interrupt_abandoned(db: sqlite3.Connection) -> None:
+        running = db.execute(
+            "SELECT id, host, pid, process FROM runs WHERE outcome = 'running'"
+        ).fetchall()
+        for run_id, host, pid, process in running:
+            if _abandoned(host, pid, process):
+                db.execute(
+                    "UPDATE runs SET outcome = 'interrupted', message = ? WHERE id = ?",
+                    (f"process {pid} on {host} ended before the run finished", run_id),
+                )
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        finished_at: datetime,
+        outcome: Literal["ok", "failed"],
+        message: str | None = None,
+    ) -> None:
+        """Record how a run ended."""
+        with self._transaction() as db:
+            updated = db.execute(
+                "UPDATE runs SET finished_at = ?, outcome = ?, message = ? WHERE id = ?",
+                (utc_text(finished_at), outcome, message, run_id),
+            ).rowcount
+        if updated != 1:
+            raise ValueError(f"no run {run_id} in {self.path}")
+
+    def recent_runs(self, limit: int = 10) -> list[RunRecord]:
+        """The last `limit` runs, newest first."""
+        rows = self._db.execute(
+            "SELECT id, command, started_at, finished_at, outcome, message"
+            " FROM runs ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [
+            RunRecord(
+                id=run_id,
+                command=command,
+                started_at=parse_utc(started),
+                finished_at=None if finished is None else parse_utc(finished),
+                outcome=outcome,
+                message=message,
+            )
+            for run_id, command, started, finished, outcome, message in rows
+        ]
