@@ -63,6 +63,7 @@ def save_book(book: openpyxl.Workbook, path: Path) -> None:
 def write_xlsx(workbook: Workbook, path: Path, *, save: Saver = save_book) -> None:
     """Replace the model's tabs in the .xlsx at `path` (created when missing), keep the rest."""
     book = openpyxl.load_workbook(path, rich_text=True) if path.exists() else _empty_book()
+    path.parent.mkdir(parents=True, exist_ok=True)
     for tab in workbook.tabs:
         _render(tab, _fresh_sheet(book, tab.name))
     _replace_atomically(book, path, save)

@@ -1,0 +1,137 @@
+"""The job: pull the sources into the store, compute the KPIs, publish them.
+
+The CLI's one-off commands and the daemon call these same functions, so the two paths never
+drift. Each command is recorded in the store's `runs` table with its outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from connectors.base import Connector
+from connectors.demo import DemoConnector
+from connectors.files import FilesConnector
+from kpis.engine import compute
+from kpis.periods import Period, parse_period, recent_periods
+from kpis.results import ResultRow
+from sync.config import Config, ConfigError
+from sync.pull import ProgressCallback, PullReport, pull
+from sync.store import Store
+from sync.workbook import build_workbook
+from sync.xlsx import write_xlsx
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    rows: int
+    periods: int
+    outputs: tuple[Path, ...]
+
+    def summary(self) -> str:
+        written = ", ".join(str(path) for path in self.outputs)
+        return f"published {self.rows:,} KPI rows over {self.periods} periods to {written}"
+
+
+def build_connectors(config: Config, now: datetime) -> list[Connector]:
+    """The configured sources; the demo is anchored at today in the reporting time zone."""
+    connectors: list[Connector] = []
+    sources = config.connectors
+    if sources.demo is not None:
+        anchor = sources.demo.anchor or now.astimezone(config.reporting.zone).date()
+        connectors.append(
+            DemoConnector(
+                name=sources.demo.name,
+                seed=sources.demo.seed,
+                scale=sources.demo.scale,
+                anchor=anchor,
+            )
+        )
+    if sources.files is not None:
+        connectors.append(
+            FilesConnector(config.resolve(sources.files.path), name=sources.files.name)
+        )
+    return connectors
+
+
+def report_periods(config: Config, now: datetime, label: str | None = None) -> list[Period]:
+    """The periods to compute: the one `label` names, else the history of every grain."""
+    zone = config.reporting.zone
+    if label is not None:
+        return [parse_period(label, zone)]
+    periods: list[Period] = []
+    for grain in config.reporting.periods:
+        periods.extend(recent_periods(grain, now, config.reporting.history_periods, zone))
+    return periods
+
+
+@contextmanager
+def recorded(store: Store, command: str, clock: Clock) -> Iterator[None]:
+    """Record a command in the runs table: ok when the block completes, failed with the error."""
+    run_id = store.start_run(command, started_at=clock())
+    try:
+        yield
+    except BaseException as exc:
+        message = str(exc) or type(exc).__name__
+        store.finish_run(run_id, finished_at=clock(), outcome="failed", message=message)
+        raise
+    store.finish_run(run_id, finished_at=clock(), outcome="ok", message="")
+
+
+def run_pull(
+    config: Config,
+    store: Store,
+    *,
+    full: bool,
+    clock: Clock,
+    progress: ProgressCallback | None = None,
+) -> PullReport:
+    connectors = build_connectors(config, clock())
+    if not connectors:
+        raise ConfigError(
+            "connectors: no source is configured; add [connectors.demo] or [connectors.files]"
+        )
+    return pull(store, connectors, full=full, now=clock, progress=progress)
+
+
+def compute_rows(
+    config: Config, store: Store, *, now: datetime, period: str | None = None
+) -> list[ResultRow]:
+    data = store.load_dataset()
+    return compute(data, report_periods(config, now, period), config.kpi_settings())
+
+
+def run_publish(config: Config, store: Store, *, clock: Clock) -> PublishReport:
+    """Compute every configured period and write every configured output."""
+    outputs = [path for path in (config.xlsx_path,) if path is not None]
+    if not outputs:
+        raise ConfigError("no output is configured; add an [xlsx] section")
+    now = clock()
+    rows = compute_rows(config, store, now=now)
+    workbook = build_workbook(rows, updated_at=now, currency=config.reporting.currency)
+    for path in outputs:
+        write_xlsx(workbook, path)
+        logger.info("wrote %d KPI rows to %s", len(rows), path)
+    periods = {row.period for row in rows}
+    return PublishReport(rows=len(rows), periods=len(periods), outputs=tuple(outputs))
+
+
+def run_sync(
+    config: Config,
+    store: Store,
+    *,
+    full: bool,
+    clock: Clock,
+    progress: ProgressCallback | None = None,
+) -> tuple[PullReport, PublishReport]:
+    """Pull then publish: the daemon's job, once."""
+    pulled = run_pull(config, store, full=full, clock=clock, progress=progress)
+    return pulled, run_publish(config, store, clock=clock)

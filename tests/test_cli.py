@@ -1,0 +1,251 @@
+"""The `crmkpi` command line, end to end on local data: exit codes, output, records of runs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from sync.cli import app
+from sync.store import Store
+from sync.tidy import KPI_HEADER
+
+REPO = Path(__file__).resolve().parent.parent
+EXPORT = Path(__file__).resolve().parent / "fixtures" / "cli_export"
+
+runner = CliRunner()
+
+FILES_CONFIG = """
+[reporting]
+timezone = "Europe/Berlin"
+currency = "EUR"
+[currency.rates]
+USD = 0.92
+[connectors.files]
+path = "export"
+[xlsx]
+path = "out/kpis.xlsx"
+"""
+
+
+def _files_setup(tmp_path: Path, config: str = FILES_CONFIG) -> Path:
+    shutil.copytree(EXPORT, tmp_path / "export")
+    path = tmp_path / "crmkpi.toml"
+    path.write_text(config, encoding="utf-8")
+    return path
+
+
+def _invoke(config: Path, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--config", str(config), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _october(config: Path) -> dict[tuple[str, str, str], dict[str, object]]:
+    code, out, err = _invoke(config, "kpis", "--period", "2026-10", "--format", "json")
+    assert code == 0, err
+    return {(r["kpi"], r["segment_by"], r["segment"]): r for r in json.loads(out)}
+
+
+def test_init_writes_the_example_config(tmp_path: Path) -> None:
+    """`init` writes the commented example config, which is the file the README runs."""
+    target = tmp_path / "crmkpi.toml"
+    code, out, _ = _invoke(target, "init")
+    assert code == 0
+    assert "crmkpi doctor" in out
+    assert target.read_text() == (REPO / "config.example.toml").read_text()
+
+
+def test_init_never_overwrites_without_force(tmp_path: Path) -> None:
+    """An existing config is kept unless --force is given."""
+    target = tmp_path / "crmkpi.toml"
+    target.write_text("# mine\n")
+    code, _, err = _invoke(target, "init")
+    assert code == 2
+    assert "--force" in err
+    assert target.read_text() == "# mine\n"
+    assert _invoke(target, "init", "--force")[0] == 0
+    assert target.read_text() != "# mine\n"
+
+
+def test_example_config_runs_the_demo_end_to_end(tmp_path: Path) -> None:
+    """The README's first command: the example config syncs the demo into a workbook."""
+    config = tmp_path / "crmkpi.toml"
+    text = (REPO / "config.example.toml").read_text()
+    config.write_text(text.replace("# anchor = 2026-11-27", "anchor = 2026-11-27"))
+    code, out, err = _invoke(config, "sync")
+    assert code == 0, err
+    assert "published" in out
+    sheet = load_workbook(tmp_path / "kpis.xlsx")["KPIs"]
+    header = [cell.value for cell in sheet[1]]
+    assert tuple(header) == KPI_HEADER
+    assert sheet.max_row > 100
+    with Store.open(tmp_path / "crmkpi.db") as store:
+        assert store.counts()["deals"] > 1000
+        assert store.recent_runs(1)[0].outcome == "ok"
+
+
+def test_pull_then_kpis_gives_the_hand_computed_october(tmp_path: Path) -> None:
+    """On the CSV export, October in Berlin has the values worked out by hand in the fixture."""
+    config = _files_setup(tmp_path)
+    code, _, err = _invoke(config, "pull")
+    assert code == 0, err
+    rows = _october(config)
+    # in the pipeline: d1 d2 d3 d4 d6 d7 (d5 closed in August); won: d1, d2 (30 Sep 22:30Z
+    # is 1 Oct in Berlin) and d7; d6 closes 31 Oct 23:30Z, already November in Berlin
+    assert rows["close_rate", "all", "all"]["value"] == 0.5
+    assert rows["close_rate", "all", "all"]["numerator"] == 3
+    assert rows["close_rate", "all", "all"]["denominator"] == 6
+    assert rows["close_rate", "owner", "Ada Lovelace"]["value"] == pytest.approx(2 / 3)
+    assert rows["close_rate", "owner", "Grace Hopper"]["value"] == pytest.approx(1 / 3)
+    assert rows["close_rate", "source", "(none)"]["value"] == 0.0
+    assert rows["close_rate", "pipeline", "Sales"]["value"] == 0.5
+    assert rows["win_rate", "all", "all"]["value"] == 0.75
+    assert rows["win_rate", "owner", "Grace Hopper"]["value"] == 0.5
+    # 1000 EUR + 500 USD at 0.92 + the 200 EUR upsell, all within a year of the first win
+    assert rows["net_new_revenue", "all", "all"]["value"] == 1660
+    assert rows["net_new_revenue", "owner", "Ada Lovelace"]["value"] == 1460
+    # only c2 (customer since August) was active on 1 October; c1 upsold but joined in October
+    assert rows["upsell_rate", "all", "all"]["value"] == 0.0
+    assert rows["upsell_rate", "all", "all"]["denominator"] == 1
+    # d1 39 d 2 h, d2 15 d 15.5 h, d7 19 d
+    assert rows["sales_cycle_days", "all", "all"]["value"] == pytest.approx(
+        (39 + 2 / 24 + 15 + 15.5 / 24 + 19) / 3
+    )
+    assert rows["sales_cycle_days_median", "all", "all"]["value"] == 19.0
+    # Proposal: d1 20 d 2 h, d3 15 d; Qualified: d3 10 d (d1 left Qualified in September)
+    assert rows["stage_duration_days", "stage", "Sales / Proposal"]["value"] == pytest.approx(
+        (20 + 2 / 24 + 15) / 2
+    )
+    assert rows["stage_duration_days", "stage", "Sales / Qualified"]["value"] == 10.0
+    assert ("stage_duration_days", "stage", "Sales / Closed won") not in rows
+
+
+def test_kpis_json_rows_carry_period_bounds(tmp_path: Path) -> None:
+    """Each JSON row has the tidy columns, with the period's first and last local day."""
+    config = _files_setup(tmp_path)
+    _invoke(config, "pull")
+    row = _october(config)["close_rate", "all", "all"]
+    assert list(row) == [*KPI_HEADER, "note"]
+    assert row["period"] == "2026-10"
+    assert (row["period_start"], row["period_end"]) == ("2026-10-01", "2026-10-31")
+    assert row["unit"] == "ratio"
+
+
+def test_an_empty_period_is_null_not_zero(tmp_path: Path) -> None:
+    """A period with no deals reports null values, not zeros."""
+    config = _files_setup(tmp_path)
+    _invoke(config, "pull")
+    code, out, _ = _invoke(config, "kpis", "--period", "2025-01", "--format", "json")
+    assert code == 0
+    alls = [r for r in json.loads(out) if r["segment_by"] == "all"]
+    assert alls
+    assert all(r["value"] is None for r in alls)
+
+
+@pytest.mark.parametrize("output", ["csv", "table"], ids=["csv", "table"])
+def test_kpis_prints_csv_and_tables(tmp_path: Path, output: str) -> None:
+    """The csv format starts with the tidy header; the table shows the KPI ids."""
+    config = _files_setup(tmp_path)
+    _invoke(config, "pull")
+    code, out, _ = _invoke(config, "kpis", "--period", "2026-10", "--format", output)
+    assert code == 0
+    if output == "csv":
+        assert out.splitlines()[0] == ",".join([*KPI_HEADER, "note"])
+    assert "close_rate" in out
+
+
+def test_bad_config_exits_2_naming_the_key_before_anything_runs(tmp_path: Path) -> None:
+    """A bad key stops the command with exit code 2 before the store is created."""
+    config = _files_setup(tmp_path, FILES_CONFIG.replace("Europe/Berlin", "Europe/Berln"))
+    code, _, err = _invoke(config, "sync")
+    assert code == 2
+    assert "reporting.timezone" in err
+    assert not (tmp_path / "crmkpi.db").exists()
+
+
+def test_bad_period_exits_2(tmp_path: Path) -> None:
+    """An unreadable --period is a usage error that lists the accepted forms."""
+    config = _files_setup(tmp_path)
+    code, _, err = _invoke(config, "kpis", "--period", "October")
+    assert code == 2
+    assert "2026-Q3" in err
+
+
+def test_a_currency_without_rate_is_a_config_error(tmp_path: Path) -> None:
+    """A deal in a currency with no configured rate stops the KPIs with exit 2 naming it."""
+    config = _files_setup(tmp_path, FILES_CONFIG.replace("USD = 0.92", "GBP = 1.16"))
+    assert _invoke(config, "pull")[0] == 0
+    code, _, err = _invoke(config, "kpis", "--period", "2026-10")
+    assert code == 2
+    assert "USD" in err
+
+
+def test_a_failed_publish_exits_1_and_is_recorded(tmp_path: Path) -> None:
+    """A run that fails exits 1 with the reason, and `status` shows it as failed."""
+    config = _files_setup(tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "kpis.xlsx").mkdir()
+    code, _, err = _invoke(config, "sync")
+    assert code == 1
+    assert err.splitlines()[-1].startswith("failed:")
+    code, out, _ = _invoke(config, "status")
+    assert code == 0
+    assert "sync" in out
+    assert "failed" in out
+
+
+def test_status_lists_runs_and_the_next_scheduled_time(tmp_path: Path) -> None:
+    """After a pull and a publish, status shows both, what the store holds and the schedule."""
+    config = _files_setup(tmp_path)
+    assert _invoke(config, "pull")[0] == 0
+    assert _invoke(config, "publish")[0] == 0
+    code, out, _ = _invoke(config, "status")
+    assert code == 0
+    assert "7 deals" in out
+    assert "pull" in out
+    assert "publish" in out
+    assert "next:" in out
+
+
+def test_doctor_passes_on_a_good_setup(tmp_path: Path) -> None:
+    """Every check of a working setup is ok and the exit code is 0."""
+    config = _files_setup(tmp_path)
+    _invoke(config, "pull")
+    code, out, _ = _invoke(config, "doctor")
+    assert code == 0, out
+    assert "FAIL" not in out
+    assert "deals.csv" in out
+
+
+def test_doctor_says_how_to_fix_a_missing_folder(tmp_path: Path) -> None:
+    """A missing export folder fails its check with a fix, and the exit code is 1."""
+    config = tmp_path / "crmkpi.toml"
+    config.write_text('[connectors.files]\npath = "nowhere"\n[xlsx]\npath = "k.xlsx"\n')
+    code, out, _ = _invoke(config, "doctor")
+    assert code == 1
+    assert "FAIL source files" in out
+    assert "fix:" in out
+
+
+def test_doctor_reports_a_bad_config_as_its_first_failure(tmp_path: Path) -> None:
+    """A bad config is the one failed check, with the key named."""
+    config = tmp_path / "crmkpi.toml"
+    config.write_text("[kpis]\nnew_customer_window_days = -1\n")
+    code, out, _ = _invoke(config, "doctor")
+    assert code == 1
+    assert out.startswith("FAIL config")
+    assert "kpis.new_customer_window_days" in out
+
+
+def test_publish_rewrites_the_workbook_without_duplicates(tmp_path: Path) -> None:
+    """Publishing twice leaves the same number of KPI rows."""
+    config = _files_setup(tmp_path)
+    _invoke(config, "pull")
+    _invoke(config, "publish")
+    first = load_workbook(tmp_path / "out" / "kpis.xlsx")["KPIs"].max_row
+    _invoke(config, "publish")
+    assert load_workbook(tmp_path / "out" / "kpis.xlsx")["KPIs"].max_row == first
