@@ -52,6 +52,9 @@ class OutputFormat(StrEnum):
     csv = "csv"
 
 
+FullOption = Annotated[bool, typer.Option("--full", help="Ignore the cursors: pull everything.")]
+
+
 @dataclass(frozen=True)
 class AppState:
     config_option: Path | None
@@ -177,9 +180,7 @@ def doctor(ctx: typer.Context) -> None:
 @app.command("pull")
 def pull_command(
     ctx: typer.Context,
-    full: Annotated[
-        bool, typer.Option("--full", help="Ignore the cursors: pull everything.")
-    ] = False,
+    full: FullOption = False,
 ) -> None:
     """Sync the configured sources into the local store."""
     state: AppState = ctx.obj
@@ -273,9 +274,7 @@ def publish(ctx: typer.Context) -> None:
 @app.command("sync")
 def sync_command(
     ctx: typer.Context,
-    full: Annotated[
-        bool, typer.Option("--full", help="Ignore the cursors: pull everything.")
-    ] = False,
+    full: FullOption = False,
 ) -> None:
     """Pull, then publish: the scheduled job, once."""
     state: AppState = ctx.obj
