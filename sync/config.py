@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -26,7 +27,7 @@ from pydantic import (
 )
 
 from kpis.periods import GRAINS
-from kpis.settings import KpiSettings
+from kpis.settings import BusinessHoursSpec, KpiSettings, MonthlySpend
 
 CONFIG_ENV = "CRMKPI_CONFIG"
 DEFAULT_CONFIG = Path("crmkpi.toml")
@@ -231,6 +232,17 @@ class BusinessHours(_Section):
             raise ValueError(f"end {self.end} must be after start {self.start}")
         return self
 
+    def spec(self, reporting_zone: ZoneInfo) -> BusinessHoursSpec:
+        """The working windows; in the reporting time zone unless a zone of their own is set."""
+        return BusinessHoursSpec(
+            timezone=ZoneInfo(self.timezone) if self.timezone else reporting_zone,
+            days=frozenset(_WEEKDAYS.index(day) + 1 for day in self.days),
+            start=time.fromisoformat(self.start),
+            end=time.fromisoformat(self.end),
+            holidays=frozenset(self.holidays),
+            country=self.country,
+        )
+
 
 class ServiceSection(_Section):
     business_hours: BusinessHours | None = None
@@ -252,6 +264,10 @@ class SpendEntry(_Section):
     @classmethod
     def _code(cls, value: str | None) -> str | None:
         return None if value is None else _currency_code(value)
+
+    def monthly(self) -> MonthlySpend:
+        year, month = self.month.split("-")
+        return MonthlySpend(date(int(year), int(month), 1), self.amount, self.currency)
 
 
 class Goal(_Section):
@@ -316,14 +332,22 @@ class Config(_Section):
     def xlsx_path(self) -> Path | None:
         return None if self.xlsx is None else self.resolve(self.xlsx.path)
 
-    def kpi_settings(self) -> KpiSettings:
+    def kpi_settings(self, spend: Sequence[MonthlySpend] | None = None) -> KpiSettings:
+        """The KPI settings; `spend` replaces the config's `[[spend]]` when given."""
+        hours = self.service.business_hours
         return KpiSettings(
             timezone=self.reporting.zone,
             currency=self.reporting.currency,
             rates=dict(self.currency.rates),
             new_customer_window_days=self.kpis.new_customer_window_days,
             customer_lifespan_years=self.kpis.customer_lifespan_years,
+            business_hours=None if hours is None else hours.spec(self.reporting.zone),
+            spend=tuple(self.monthly_spend() if spend is None else spend),
+            forecast_months=self.forecast.months,
         )
+
+    def monthly_spend(self) -> list[MonthlySpend]:
+        return [entry.monthly() for entry in self.spend]
 
 
 def config_path(option: Path | None) -> Path:

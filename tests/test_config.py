@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from kpis.settings import MonthlySpend
 from sync.config import ConfigError, config_path, load_config
 
 REPO = Path(__file__).resolve().parent.parent
@@ -207,3 +208,46 @@ def test_config_path_precedence(
     else:
         monkeypatch.setenv("CRMKPI_CONFIG", env)
     assert config_path(option) == expected
+
+
+def test_kpi_settings_carry_hours_spend_and_horizon(tmp_path: Path) -> None:
+    """Business hours, monthly spend and the forecast horizon reach the KPI settings typed."""
+    text = """
+[reporting]
+timezone = "Europe/Berlin"
+[forecast]
+months = 3
+[service.business_hours]
+days = ["mon", "wed"]
+start = "08:30"
+end = "16:00"
+holidays = [2026-12-24]
+country = "DE"
+[[spend]]
+month = "2026-10"
+amount = 12000.50
+currency = "usd"
+"""
+    settings = load_config(_write(tmp_path, text)).kpi_settings()
+    hours = settings.business_hours
+    assert hours is not None
+    assert hours.timezone == ZoneInfo("Europe/Berlin")
+    assert hours.days == frozenset({1, 3})
+    assert (hours.start, hours.end) == (time(8, 30), time(16))
+    assert hours.holidays == frozenset({date(2026, 12, 24)})
+    assert hours.country == "DE"
+    assert settings.spend == (MonthlySpend(date(2026, 10, 1), Decimal("12000.50"), "USD"),)
+    assert settings.forecast_months == 3
+
+
+def test_business_hours_may_have_a_zone_of_their_own(tmp_path: Path) -> None:
+    """A support team's zone can differ from the reporting zone."""
+    text = '[reporting]\ntimezone = "Europe/Berlin"\n[service.business_hours]\ntimezone = "America/New_York"\n'
+    hours = load_config(_write(tmp_path, text)).kpi_settings().business_hours
+    assert hours is not None
+    assert hours.timezone == ZoneInfo("America/New_York")
+
+
+def test_no_business_hours_means_calendar_time(tmp_path: Path) -> None:
+    """Without [service.business_hours] the KPI settings say 24/7."""
+    assert load_config(_write(tmp_path, "")).kpi_settings().business_hours is None
