@@ -242,7 +242,8 @@ currency = "usd"
 
 def test_business_hours_may_have_a_zone_of_their_own(tmp_path: Path) -> None:
     """A support team's zone can differ from the reporting zone."""
-    text = '[reporting]\ntimezone = "Europe/Berlin"\n[service.business_hours]\ntimezone = "America/New_York"\n'
+    text = '[reporting]\ntimezone = "Europe/Berlin"\n'
+    text += '[service.business_hours]\ntimezone = "America/New_York"\n'
     hours = load_config(_write(tmp_path, text)).kpi_settings().business_hours
     assert hours is not None
     assert hours.timezone == ZoneInfo("America/New_York")
