@@ -1,7 +1,8 @@
 """The local .xlsx output: renders a `Workbook` with openpyxl, and reads a tab back.
 
-The tabs the model holds are replaced whole on every write, so a rerun never duplicates rows;
-every other tab (the team's Inputs, a user's own sheets) is kept with its contents. openpyxl
+The tabs the model holds are replaced whole on every write, so a rerun never duplicates rows
+or charts; every other tab (a user's own sheets) is kept with its contents, and so is a
+`create_only` tab (the team's Inputs) once it exists. openpyxl
 does not round-trip everything a spreadsheet program can add: images, charts and shapes on
 those other tabs are lost, and formulas lose their cached results until the file is next
 saved by a spreadsheet program.
@@ -24,12 +25,13 @@ from typing import TypeAlias
 
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.chart import LineChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sync.workbook import CellValue, FormatKind, Tab, Workbook, parse_format
+from sync.workbook import CellValue, Chart, FormatKind, Tab, Workbook, parse_format, status_style
 
 ExcelValue: TypeAlias = str | int | float | date | datetime | None
 Saver: TypeAlias = Callable[[openpyxl.Workbook, Path], None]
@@ -46,6 +48,25 @@ PATTERNS: dict[FormatKind, str] = {
     "text": "@",
 }
 HIGHLIGHT = PatternFill(fill_type="solid", start_color="FFF2CC", end_color="FFF2CC")
+
+
+def _fill(rgb: str) -> PatternFill:
+    return PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
+
+
+# Excel's own Good / Neutral / Bad cell-style colours, and a light grey for "nothing yet"
+GOOD, NEUTRAL, BAD, QUIET = _fill("C6EFCE"), _fill("FFEB9C"), _fill("FFC7CE"), _fill("E7E6E6")
+STYLE_FILLS: dict[str, PatternFill] = {
+    status_style("achieved"): GOOD,
+    status_style("on track"): GOOD,
+    status_style("at risk"): NEUTRAL,
+    status_style("off track"): BAD,
+    status_style("missed"): BAD,
+    status_style("too early"): QUIET,
+    status_style("no data"): QUIET,
+}
+CHART_HEIGHT_CM = 8.5  # CHART_ROWS sheet rows of the default 15 pt, less a gap
+CHART_WIDTH_CM = 18
 NOTE_AUTHOR = "crm-kpi-sync"
 
 
@@ -65,6 +86,8 @@ def write_xlsx(workbook: Workbook, path: Path, *, save: Saver = save_book) -> No
     book = openpyxl.load_workbook(path, rich_text=True) if path.exists() else _empty_book()
     path.parent.mkdir(parents=True, exist_ok=True)
     for tab in workbook.tabs:
+        if tab.create_only and tab.name in book.sheetnames:
+            continue
         _render(tab, _fresh_sheet(book, tab.name))
     _replace_atomically(book, path, save)
 
@@ -105,10 +128,11 @@ def _fresh_sheet(book: openpyxl.Workbook, name: str) -> Worksheet:
 def _render(tab: Tab, sheet: Worksheet) -> None:
     for row_number, values in enumerate(tab.grid(), start=1):
         for column_number, value in enumerate(values, start=1):
-            if value is not None:
+            if value is not None and value != "":
                 _put(sheet, row_number, column_number, value)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    for row_number in (1, *(row + 2 for row in tab.bold_rows)):
+        for cell in sheet[row_number]:
+            cell.font = Font(bold=True)
     patterns: dict[str, str] = {}
     for row in range(len(tab.rows)):
         for column in range(len(tab.header)):
@@ -117,6 +141,8 @@ def _render(tab: Tab, sheet: Worksheet) -> None:
             sheet.cell(row=row + 2, column=column + 1).number_format = pattern
     for row, column in tab.highlights:
         sheet.cell(row=row + 2, column=column + 1).fill = HIGHLIGHT
+    for (row, column), style in tab.cell_styles.items():
+        sheet.cell(row=row + 2, column=column + 1).fill = STYLE_FILLS[style]
     for (row, column), text in tab.cell_notes.items():
         sheet.cell(row=row + 2, column=column + 1).comment = Comment(text, NOTE_AUTHOR)
     for column, width in enumerate(tab.column_widths, start=1):
@@ -125,6 +151,29 @@ def _render(tab: Tab, sheet: Worksheet) -> None:
         sheet.freeze_panes = f"A{tab.frozen_rows + 1}"
     if tab.autofilter:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(tab.header))}{len(tab.rows) + 1}"
+    for index, chart in enumerate(tab.charts):
+        row, column = tab.chart_anchor(index)
+        sheet.add_chart(_line_chart(chart, sheet), f"{get_column_letter(column + 1)}{row + 1}")
+
+
+def _line_chart(chart: Chart, sheet: Worksheet) -> LineChart:
+    """A line chart whose series names come from the row above the data, as the model says."""
+    line = LineChart()
+    line.title = chart.title
+    line.height, line.width = CHART_HEIGHT_CM, CHART_WIDTH_CM
+    names_row, last_row = chart.first_row + 1, chart.last_row + 2
+    for column in chart.series:
+        data = Reference(sheet, min_col=column + 1, min_row=names_row, max_row=last_row)
+        line.add_data(data, titles_from_data=True)
+    line.set_categories(
+        Reference(sheet, min_col=chart.categories + 1, min_row=names_row + 1, max_row=last_row)
+    )
+    line.y_axis.number_format = number_format(chart.y_format)
+    # openpyxl leaves the axes' <c:delete> flag unset, and some readers then hide them;
+    # Excel itself writes 0 there
+    line.x_axis.delete = False
+    line.y_axis.delete = False
+    return line
 
 
 def _put(sheet: Worksheet, row: int, column: int, value: CellValue) -> None:

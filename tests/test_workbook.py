@@ -11,7 +11,7 @@ import pytest
 from kpis.periods import parse_period
 from kpis.results import Number, ResultRow, Unit
 from sync.tidy import KPI_HEADER
-from sync.workbook import Tab, Workbook, build_workbook, parse_format
+from sync.workbook import CHART_ROWS, Chart, Tab, Workbook, build_workbook, parse_format
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UPDATED = datetime(2026, 10, 5, 6, 0, tzinfo=UTC)
@@ -276,3 +276,72 @@ def test_workbook_rejects_repeated_tab_names() -> None:
     tab = _tab("KPIs", [])
     with pytest.raises(ValueError, match="tab names repeat"):
         Workbook(tabs=(tab, tab))
+
+
+def _chart(**fields: object) -> Chart:
+    layout: dict[str, object] = {
+        "title": "c",
+        "categories": 0,
+        "series": (1,),
+        "first_row": 0,
+        "last_row": 1,
+        "y_format": "percent",
+    }
+    return Chart(**{**layout, **fields})  # type: ignore[arg-type]
+
+
+def _table(**fields: object) -> Tab:
+    layout: dict[str, object] = {
+        "name": "T",
+        "header": ("period", "rate"),
+        "rows": (("2026-09", 0.1), ("2026-10", 0.2)),
+        "column_formats": ("text", "percent"),
+        "column_widths": (10, 10),
+    }
+    return Tab(**{**layout, **fields})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"charts": (_chart(series=(2,)),)}, "needs series and columns in the table"),
+        ({"charts": (_chart(series=()),)}, "needs series and columns in the table"),
+        ({"charts": (_chart(categories=-1),)}, "needs series and columns in the table"),
+        ({"charts": (_chart(last_row=2),)}, r"rows 0..2 are outside the table"),
+        ({"charts": (_chart(first_row=1, last_row=0),)}, r"rows 1..0 are outside the table"),
+        ({"charts": (_chart(y_format="money"),)}, "format 'money'"),
+        ({"cell_styles": {(0, 0): "status:great"}}, "cell style 'status:great' is unknown"),
+        ({"cell_styles": {(2, 0): "status:missed"}}, r"cell \(2, 0\) is outside"),
+        ({"bold_rows": frozenset({2})}, "bold row 2 is outside"),
+    ],
+    ids=[
+        "series-outside",
+        "no-series",
+        "categories-outside",
+        "rows-outside",
+        "rows-reversed",
+        "unknown-axis-format",
+        "unknown-style",
+        "style-outside",
+        "bold-outside",
+    ],
+)
+def test_tab_rejects_inconsistent_charts_and_styles(
+    fields: dict[str, object], message: str
+) -> None:
+    """Charts, styles and bold rows must point inside the table and use known names."""
+    with pytest.raises(ValueError, match=message):
+        _table(**fields)
+
+
+@pytest.mark.parametrize(
+    ("notes", "index", "anchor"),
+    [((), 0, (4, 0)), ((), 1, (4 + CHART_ROWS, 0)), (("a note",), 0, (6, 0))],
+    ids=["first", "second", "under-notes"],
+)
+def test_charts_stack_under_the_grid(
+    notes: tuple[str, ...], index: int, anchor: tuple[int, int]
+) -> None:
+    """Charts start one blank row under the grid (notes included) and stack downwards."""
+    # grid: header + 2 rows = 3 sheet rows (+ blank + note = 5); the chart leaves one blank row
+    assert _table(notes=notes, charts=(_chart(), _chart())).chart_anchor(index) == anchor

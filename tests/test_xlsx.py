@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kpis.periods import parse_period
 from kpis.results import Number, ResultRow, Unit
 from sync.tidy import KPI_HEADER
-from sync.workbook import Tab, Workbook, build_workbook
+from sync.workbook import Chart, Tab, Workbook, build_workbook, status_style
 from sync.xlsx import HIGHLIGHT, read_tab, write_xlsx
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -279,3 +280,145 @@ def test_naive_datetime_is_rejected(tmp_path: Path) -> None:
 def test_read_tab_of_nothing_is_none(written: Path, filename: str, tab: str) -> None:
     """Reading a tab that is not there, or from a file that is not there, gives None."""
     assert read_tab(written.parent / filename, tab) is None
+
+
+TREND = Tab(
+    name="Trend",
+    header=("period", "close_rate", "win_rate"),
+    rows=(("2026-09", 0.1, 0.3), ("2026-10", 0.2, None)),
+    column_formats=("text", "percent", "percent"),
+    column_widths=(10, 10, 10),
+    bold_rows=frozenset({1}),
+    charts=(
+        Chart(
+            title="Rates by month",
+            categories=0,
+            series=(1, 2),
+            first_row=0,
+            last_row=1,
+            y_format="percent",
+        ),
+    ),
+)
+
+
+def _chart_xml(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        names = sorted(n for n in archive.namelist() if n.startswith("xl/charts/chart"))
+        return [archive.read(name).decode() for name in names]
+
+
+def test_chart_is_drawn_over_its_rows(tmp_path: Path) -> None:
+    """A chart's lines read the data rows, their names the row above, the x axis the labels."""
+    path = tmp_path / "t.xlsx"
+    write_xlsx(Workbook(tabs=(TREND,)), path)
+    (xml,) = _chart_xml(path)
+    for part in (
+        "Rates by month",
+        "'Trend'!B1",
+        "'Trend'!$B$2:$B$3",
+        "'Trend'!C1",
+        "'Trend'!$C$2:$C$3",
+        "'Trend'!$A$2:$A$3",
+        'formatCode="0.0%"',
+    ):
+        assert part in xml
+
+
+def test_chart_sits_under_the_grid(tmp_path: Path) -> None:
+    """The chart's top-left corner is the cell the model places it at: A5 under 3 rows."""
+    path = tmp_path / "t.xlsx"
+    write_xlsx(Workbook(tabs=(TREND,)), path)
+    with zipfile.ZipFile(path) as archive:
+        drawing = archive.read("xl/drawings/drawing1.xml").decode()
+    # 0-based: column 0, row 4, that is A5
+    assert "<from><col>0</col><colOff>0</colOff><row>4</row>" in drawing
+
+
+def test_rewrite_never_duplicates_charts(tmp_path: Path) -> None:
+    """Writing a tab with one chart three times leaves one chart."""
+    path = tmp_path / "t.xlsx"
+    for _ in range(3):
+        write_xlsx(Workbook(tabs=(TREND,)), path)
+    assert len(_chart_xml(path)) == 1
+
+
+def test_bold_rows_are_bold(tmp_path: Path) -> None:
+    """A bold data row is written bold, the others are not."""
+    path = tmp_path / "t.xlsx"
+    write_xlsx(Workbook(tabs=(TREND,)), path)
+    sheet = _sheet(path, "Trend")
+    assert (sheet["A2"].font.b, sheet["A3"].font.b) == (False, True)
+
+
+@pytest.mark.parametrize(
+    ("status", "rgb"),
+    [
+        ("achieved", "C6EFCE"),
+        ("on track", "C6EFCE"),
+        ("at risk", "FFEB9C"),
+        ("off track", "FFC7CE"),
+        ("missed", "FFC7CE"),
+        ("too early", "E7E6E6"),
+        ("no data", "E7E6E6"),
+    ],
+    ids=["achieved", "on-track", "at-risk", "off-track", "missed", "too-early", "no-data"],
+)
+def test_status_cells_are_coloured(tmp_path: Path, status: str, rgb: str) -> None:
+    """Green for achieved and on track, amber at risk, red off track and missed, else grey."""
+    tab = Tab(
+        name="Goals",
+        header=("status",),
+        rows=((status,),),
+        column_formats=("text",),
+        column_widths=(12,),
+        cell_styles={(0, 0): status_style(status)},
+    )
+    path = tmp_path / "t.xlsx"
+    write_xlsx(Workbook(tabs=(tab,)), path)
+    assert _sheet(path, "Goals")["A2"].fill.fgColor.rgb == f"00{rgb}"
+
+
+def _inputs(rows: tuple[tuple[str, ...], ...]) -> Tab:
+    return Tab(
+        name="Inputs",
+        header=("month", "amount"),
+        rows=rows,
+        column_formats=("text", "text"),
+        column_widths=(10, 10),
+        create_only=True,
+    )
+
+
+def test_create_only_tab_is_created_when_missing(written: Path) -> None:
+    """A create-only tab missing from the file is added after the existing tabs."""
+    write_xlsx(Workbook(tabs=(_inputs((("2026-10", "1"),)),)), written)
+    assert openpyxl.load_workbook(written).sheetnames == ["KPIs", "Pipeline", "Inputs"]
+    assert read_tab(written, "Inputs") == [["month", "amount"], ["2026-10", "1"]]
+
+
+def test_create_only_tab_is_never_overwritten(tmp_path: Path) -> None:
+    """Once the tab exists, a write leaves what the team typed in it untouched."""
+    path = tmp_path / "t.xlsx"
+    write_xlsx(Workbook(tabs=(_inputs(()),)), path)
+    book = openpyxl.load_workbook(path)
+    sheet = book["Inputs"]
+    assert isinstance(sheet, Worksheet)
+    sheet.append(["2026-10", 12000])
+    book.save(path)
+    write_xlsx(Workbook(tabs=(_inputs(()),)), path)
+    assert read_tab(path, "Inputs") == [["month", "amount"], ["2026-10", 12000]]
+
+
+def test_blank_header_cells_stay_empty(tmp_path: Path) -> None:
+    """A header padded with empty names (a tab of several blocks) leaves those cells empty."""
+    tab = Tab(
+        name="T",
+        header=("kpi", ""),
+        rows=(("close_rate", 0.1),),
+        column_formats=("text", "percent"),
+        column_widths=(10, 10),
+    )
+    path = tmp_path / "t.xlsx"
+    write_xlsx(Workbook(tabs=(tab,)), path)
+    assert read_tab(path, "T") == [["kpi", None], ["close_rate", 0.1]]
