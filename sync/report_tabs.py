@@ -1,0 +1,327 @@
+"""The report tabs: Forecast, Sales performance, Lost deals and Before vs after.
+
+A report is several small tables in one tab. The first table's header is the tab's header
+(frozen, so it stays in view) and the tab's name is its title; each further table follows
+after a blank row, as a bold title row and a bold header row of its own. Column formats are
+the first table's, and each cell of a further table carries its own format where its
+column's would not fit; a column is as wide as the widest table needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from kpis.reports.before_after import BeforeAfter
+from kpis.reports.forecast import Forecast, OpenDeals
+from kpis.reports.lost_deals import LostDeals
+from kpis.reports.performance import SalesPerformance
+from sync.workbook import Cell, CellValue, Tab, currency_format, unit_format
+
+TEXT = "text"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of one table: its header, semantic format and width in characters."""
+
+    name: str
+    fmt: str
+    width: int
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a tab; `cell_formats` and `cell_notes` are keyed by (row, column) in it.
+
+    `title` is shown above the table unless it comes first, where the tab's name titles it.
+    """
+
+    title: str
+    columns: tuple[Column, ...]
+    rows: Sequence[tuple[CellValue, ...]]
+    cell_formats: Mapping[Cell, str] = field(default_factory=dict)
+    cell_notes: Mapping[Cell, str] = field(default_factory=dict)
+
+
+def stack(name: str, tables: Sequence[Table], notes: tuple[str, ...] = ()) -> Tab:
+    """One tab holding `tables` one under another, with `notes` under the last one."""
+    first = tables[0]
+    width = max(len(table.columns) for table in tables)
+    formats = [c.fmt for c in first.columns] + [TEXT] * (width - len(first.columns))
+    widths = [0] * width
+    for table in tables:
+        for index, spec in enumerate(table.columns):
+            widths[index] = max(widths[index], spec.width)
+    rows: list[tuple[CellValue, ...]] = []
+    cell_formats: dict[Cell, str] = {}
+    cell_notes: dict[Cell, str] = {}
+    bold: set[int] = set()
+    for table in tables:
+        if table is not first:
+            rows.append(_padded((), width))
+            for line in ((table.title,), tuple(c.name for c in table.columns)):
+                cell_formats.update(
+                    {(len(rows), c): TEXT for c in range(width) if formats[c] != TEXT}
+                )
+                bold.add(len(rows))
+                rows.append(_padded(line, width))
+        offset = len(rows)
+        for index, values in enumerate(table.rows):
+            rows.append(_padded(values, width))
+            for column, spec in enumerate(table.columns):
+                fmt = table.cell_formats.get((index, column), spec.fmt)
+                if fmt != formats[column]:
+                    cell_formats[offset + index, column] = fmt
+        for (index, column), text in table.cell_notes.items():
+            cell_notes[offset + index, column] = text
+    header = tuple(c.name for c in first.columns)
+    return Tab(
+        name=name,
+        header=header + ("",) * (width - len(header)),
+        rows=tuple(rows),
+        column_formats=tuple(formats),
+        column_widths=tuple(widths),
+        cell_formats=cell_formats,
+        cell_notes=cell_notes,
+        bold_rows=frozenset(bold),
+        notes=notes,
+    )
+
+
+def _padded(row: tuple[CellValue, ...], width: int) -> tuple[CellValue, ...]:
+    return row + (None,) * (width - len(row))
+
+
+def _columns(*specs: tuple[str, str, int]) -> tuple[Column, ...]:
+    return tuple(Column(*spec) for spec in specs)
+
+
+def forecast_tab(report: Forecast) -> Tab:
+    """Open deals by month of expected close, weighted; then the overdue deals."""
+    money = currency_format(report.currency)
+    months = report.months
+    lines: list[tuple[str, OpenDeals]] = []
+    if months:
+        lines.append((f"before {months[0].period.label} (overdue)", report.earlier))
+    lines.extend((month.period.label, month.open) for month in months)
+    if months:
+        lines.append((f"after {months[-1].period.label}", report.later))
+    lines.append(("no expected date", report.undated))
+    won = report.won_so_far
+    table = Table(
+        title="Forecast",
+        columns=_columns(
+            ("month", TEXT, 26),
+            ("open_deals", "integer", 12),
+            ("amount", money, 16),
+            ("weighted", money, 16),
+            ("without_amount", "integer", 16),
+            ("without_probability", "integer", 20),
+            ("won_deals_so_far", "integer", 18),
+            ("won_so_far", money, 16),
+        ),
+        rows=[
+            (
+                text,
+                line.deals,
+                line.amount,
+                line.weighted,
+                line.without_amount,
+                line.without_probability,
+                won.deals if text == won.period.label else None,
+                won.value if text == won.period.label else None,
+            )
+            for text, line in lines
+        ],
+    )
+    overdue = Table(
+        title=(
+            f"Overdue: open deals expected to close before today ({report.today.isoformat()}),"
+            " most overdue first"
+        ),
+        columns=_columns(
+            ("deal_id", TEXT, 16),
+            ("name", TEXT, 32),
+            ("owner", TEXT, 24),
+            ("amount", money, 16),
+            ("expected_on", "date", 12),
+            ("days_overdue", "integer", 14),
+        ),
+        rows=[
+            (d.deal_id, d.name, d.owner, d.amount, d.expected_on, d.days_overdue)
+            for d in report.overdue
+        ],
+    )
+    return stack("Forecast", [table, overdue])
+
+
+def sales_performance_tab(report: SalesPerformance) -> Tab:
+    """Per owner, then open pipeline by stage, deals by status, by currency and by pipeline."""
+    money = currency_format(report.currency)
+    label = report.period.label
+    owners = Table(
+        title="Sales performance",
+        columns=_columns(
+            ("period", TEXT, 22),
+            ("owner", TEXT, 28),
+            ("won_deals", "integer", 12),
+            ("won_value", money, 16),
+            ("average_won_value", money, 18),
+            ("open_deals", "integer", 12),
+            ("open_value", money, 16),
+        ),
+        rows=[
+            (
+                label,
+                o.owner,
+                o.won_deals,
+                o.won_value,
+                o.average_won_value,
+                o.open_deals,
+                o.open_value,
+            )
+            for o in report.owners
+        ],
+    )
+    stages = Table(
+        title=f"Open pipeline by stage at the end of {label}",
+        columns=_columns(
+            ("stage", TEXT, 40), ("open_deals", "integer", 12), ("open_value", money, 16)
+        ),
+        rows=[(s.stage, s.open_deals, s.open_value) for s in report.stages],
+    )
+    statuses = Table(
+        title=f"Deals in the pipeline during {label}, by status at its end",
+        columns=_columns(("status", TEXT, 10), ("deals", "integer", 10), ("value", money, 16)),
+        rows=[(s.status, s.deals, s.value) for s in report.statuses],
+    )
+    currencies = Table(
+        title=f"Deals in the pipeline during {label}, by currency",
+        columns=_columns(
+            ("currency", TEXT, 10),
+            ("deals", "integer", 10),
+            ("amount", "number", 16),
+            (f"value_{report.currency}", money, 16),
+        ),
+        rows=[(c.currency, c.deals, c.amount, c.value) for c in report.currencies],
+        cell_formats={
+            (index, 2): currency_format(c.currency) for index, c in enumerate(report.currencies)
+        },
+    )
+    pipelines = Table(
+        title=f"Deals in the pipeline during {label}, by pipeline",
+        columns=_columns(
+            ("pipeline", TEXT, 24),
+            ("deals", "integer", 10),
+            ("won_deals", "integer", 12),
+            ("lost_deals", "integer", 12),
+            ("open_deals", "integer", 12),
+            ("won_value", money, 16),
+            ("open_value", money, 16),
+        ),
+        rows=[
+            (
+                p.pipeline,
+                p.deals,
+                p.won_deals,
+                p.lost_deals,
+                p.open_deals,
+                p.won_value,
+                p.open_value,
+            )
+            for p in report.pipelines
+        ],
+    )
+    return stack("Sales performance", [owners, stages, statuses, currencies, pipelines])
+
+
+def lost_deals_tab(report: LostDeals) -> Tab:
+    """Lost deals by reason, most frequent first; then every deal lost in the period."""
+    money = currency_format(report.currency)
+    label = report.period.label
+    reasons = Table(
+        title="Lost deals",
+        columns=_columns(
+            ("period", TEXT, 22),
+            ("reason", TEXT, 32),
+            ("deals", "integer", 10),
+            ("share", "percent", 10),
+            ("value", money, 16),
+        ),
+        rows=[(label, r.reason, r.deals, r.share, r.value) for r in report.reasons],
+    )
+    deals = Table(
+        title=f"Deals lost in {label}",
+        columns=_columns(
+            ("deal_id", TEXT, 16),
+            ("name", TEXT, 32),
+            ("owner", TEXT, 24),
+            ("amount", money, 16),
+            ("reason", TEXT, 32),
+            ("closed_on", "date", 12),
+        ),
+        rows=[(d.deal_id, d.name, d.owner, d.amount, d.reason, d.closed_on) for d in report.deals],
+    )
+    return stack("Lost deals", [reasons, deals])
+
+
+def before_after_tab(report: BeforeAfter) -> Tab:
+    """Each all-segment KPI before and after go-live, with the change; the windows as notes."""
+    rows: list[tuple[CellValue, ...]] = []
+    formats: dict[Cell, str] = {}
+    notes: dict[Cell, str] = {}
+    for index, line in enumerate(report.changes):
+        after = line.after
+        rows.append(
+            (
+                line.kpi,
+                line.unit,
+                line.before.value,
+                None if after is None else after.value,
+                line.change,
+                line.relative_change,
+                line.before.n,
+                None if after is None else after.n,
+            )
+        )
+        fmt = unit_format(line.unit, report.currency)
+        formats.update({(index, column): fmt for column in (2, 3, 4)})
+        if line.before.note:
+            notes[index, 2] = line.before.note
+        if after is not None and after.note:
+            notes[index, 3] = after.note
+    table = Table(
+        title="Before vs after",
+        columns=_columns(
+            ("kpi", TEXT, 32),
+            ("unit", TEXT, 10),
+            ("before", "number", 14),
+            ("after", "number", 14),
+            ("change", "number", 14),
+            ("relative_change", "percent", 16),
+            ("before_n", "integer", 10),
+            ("after_n", "integer", 10),
+        ),
+        rows=rows,
+        cell_formats=formats,
+        cell_notes=notes,
+    )
+    return stack("Before vs after", [table], _window_notes(report))
+
+
+def _window_notes(report: BeforeAfter) -> tuple[str, ...]:
+    before = report.before
+    days = (before.last_day - before.first_day).days + 1
+    lines = [f"Go-live: {report.go_live.isoformat()}.", f"Before: {before.label} ({days} days)."]
+    after = report.after
+    if after is None:
+        lines.append("After: nothing yet, go-live is still ahead.")
+    else:
+        days = (after.last_day - after.first_day).days + 1
+        lines.append(f"After: {after.label} ({days} days, through today).")
+    lines.append(
+        "Totals such as net new revenue cover each whole window: compare them with the"
+        " window lengths in mind."
+    )
+    return tuple(lines)

@@ -1,0 +1,212 @@
+"""The report tabs: names, headers, stacked tables and the semantic formats of their cells."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from kpis.dataset import Dataset
+from kpis.reports.before_after import BeforeAfter, before_after, compare
+from kpis.reports.forecast import forecast
+from kpis.reports.lost_deals import lost_deals
+from kpis.reports.performance import sales_performance
+from kpis.results import ResultRow
+from sync.report_tabs import (
+    before_after_tab,
+    forecast_tab,
+    lost_deals_tab,
+    sales_performance_tab,
+)
+from sync.workbook import Tab, Workbook
+from sync.xlsx import read_tab, write_xlsx
+from tests.kpi_builders import at, deal, details, owner, period, settings
+
+NOW = at("2026-10-15T10:00Z")
+OCTOBER = period("2026-10")
+SETTINGS = replace(settings(rates={"USD": "0.92"}), forecast_months=2)
+DATA = Dataset(
+    owners=[owner("u1", "Ada")],
+    deals=[
+        details(deal("late", amount="100", owner="u1"), expected="2026-09-20", probability=0.5),
+        details(deal("nov", amount="200", currency="USD"), expected="2026-11-03", probability=0.5),
+        details(deal("undated", amount="10"), name="No date"),
+        deal("won", won="2026-10-02", amount="300", owner="u1"),
+        details(deal("lost", lost="2026-10-05", amount="40"), reason="Price"),
+    ],
+)
+
+
+def _forecast() -> Tab:
+    return forecast_tab(forecast(DATA, SETTINGS, NOW))
+
+
+def _performance() -> Tab:
+    return sales_performance_tab(sales_performance(DATA, OCTOBER, SETTINGS))
+
+
+def _lost() -> Tab:
+    return lost_deals_tab(lost_deals(DATA, OCTOBER, SETTINGS))
+
+
+def _before_after() -> Tab:
+    return before_after_tab(before_after(DATA, SETTINGS, date(2026, 3, 1), 6, NOW))
+
+
+@pytest.mark.parametrize(
+    ("build", "name", "header"),
+    [
+        (
+            _forecast,
+            "Forecast",
+            (
+                "month",
+                "open_deals",
+                "amount",
+                "weighted",
+                "without_amount",
+                "without_probability",
+                "won_deals_so_far",
+                "won_so_far",
+            ),
+        ),
+        (
+            _performance,
+            "Sales performance",
+            (
+                "period",
+                "owner",
+                "won_deals",
+                "won_value",
+                "average_won_value",
+                "open_deals",
+                "open_value",
+            ),
+        ),
+        (_lost, "Lost deals", ("period", "reason", "deals", "share", "value", "")),
+        (
+            _before_after,
+            "Before vs after",
+            (
+                "kpi",
+                "unit",
+                "before",
+                "after",
+                "change",
+                "relative_change",
+                "before_n",
+                "after_n",
+            ),
+        ),
+    ],
+    ids=["forecast", "sales-performance", "lost-deals", "before-vs-after"],
+)
+def test_tab_name_and_frozen_header(
+    build: Callable[[], Tab], name: str, header: tuple[str, ...]
+) -> None:
+    """Each tab has its exact name and the first table's header, frozen."""
+    tab = build()
+    assert (tab.name, tab.header, tab.frozen_rows) == (name, header, 1)
+
+
+def test_forecast_lines_in_time_order_with_won_so_far_on_this_month() -> None:
+    """Overdue earlier months, each month, later, undated; won so far only on the current month."""
+    rows = _forecast().rows
+    # 100 * 0.5 = 50 before October; 200 USD * 0.92 * 0.5 = 92 in November; won 300 in October
+    assert [row[:4] + row[6:] for row in rows[:5]] == [
+        ("before 2026-10 (overdue)", 1, Decimal("100.00"), Decimal("50.00"), None, None),
+        ("2026-10", 0, None, None, 1, Decimal("300.00")),
+        ("2026-11", 1, Decimal("184.00"), Decimal("92.00"), None, None),
+        ("after 2026-11", 0, None, None, None, None),
+        ("no expected date", 1, Decimal("10.00"), None, None, None),
+    ]
+
+
+def test_forecast_money_columns_are_in_the_reporting_currency() -> None:
+    """Amount, weighted and won-so-far columns are formatted `currency:EUR`."""
+    formats = _forecast().column_formats
+    assert [formats[i] for i in (2, 3, 7)] == ["currency:EUR"] * 3
+
+
+def test_further_tables_follow_a_blank_row_with_bold_title_and_header() -> None:
+    """The overdue table comes after a blank row, as a bold title row and header row in text."""
+    tab = _forecast()
+    blank, title, header, first = tab.rows[5:9]
+    assert (set(blank), title[0], header[:4]) == (
+        {None},
+        "Overdue: open deals expected to close before today (2026-10-15), most overdue first",
+        ("deal_id", "name", "owner", "amount"),
+    )
+    assert tab.bold_rows == frozenset({6, 7})
+    assert [tab.format_at((7, column)) for column in range(8)] == ["text"] * 8
+    assert (first[0], first[2], first[4], first[5]) == ("late", "Ada", date(2026, 9, 20), 25)
+    assert [tab.format_at((8, column)) for column in (3, 4, 5)] == [
+        "currency:EUR",
+        "date",
+        "integer",
+    ]
+
+
+def test_currency_table_shows_each_original_amount_in_its_currency() -> None:
+    """In Deals by currency, the amount cell is formatted in the deal currency."""
+    tab = _performance()
+    (usd,) = [i for i, row in enumerate(tab.rows) if row[0] == "USD"]
+    assert (tab.rows[usd][:4], tab.format_at((usd, 2)), tab.format_at((usd, 3))) == (
+        ("USD", 1, Decimal("200.00"), Decimal("184.00")),
+        "currency:USD",
+        "currency:EUR",
+    )
+
+
+def test_lost_share_is_a_percent() -> None:
+    """The reason table's share column is formatted as a percent, 1 of 1 lost is 1.0."""
+    tab = _lost()
+    assert (tab.rows[0][:4], tab.column_formats[3]) == (("2026-10", "Price", 1, 1.0), "percent")
+
+
+@pytest.mark.parametrize(
+    ("kpi", "fmt"),
+    [("win_rate", "percent"), ("net_new_revenue", "currency:EUR"), ("sales_cycle_days", "days")],
+    ids=["ratio", "currency", "days"],
+)
+def test_before_after_values_are_formatted_by_unit(kpi: str, fmt: str) -> None:
+    """Before, after and change take their KPI's unit format; relative change is a percent."""
+    tab = _before_after()
+    (index,) = [i for i, row in enumerate(tab.rows) if row[0] == kpi]
+    assert [tab.format_at((index, column)) for column in (2, 3, 4, 5)] == [fmt] * 3 + ["percent"]
+
+
+def test_before_after_notes_name_the_windows() -> None:
+    """The notes give go-live and each window with its length in days."""
+    # 2025-09-01..2026-02-28 is 30 + 31 + 30 + 31 + 31 + 28 = 181 days;
+    # 2026-03-01..2026-10-15 is 31 + 30 + 31 + 30 + 31 + 31 + 30 + 15 = 229 days
+    assert _before_after().notes[:3] == (
+        "Go-live: 2026-03-01.",
+        "Before: 2025-09-01..2026-02-28 (181 days).",
+        "After: 2026-03-01..2026-10-15 (229 days, through today).",
+    )
+
+
+def test_report_tabs_render_to_xlsx(tmp_path: Path) -> None:
+    """All four tabs write to one workbook and read back with their titles in place."""
+    path = tmp_path / "kpis.xlsx"
+    tabs = (_forecast(), _performance(), _lost(), _before_after())
+    write_xlsx(Workbook(tabs=tabs), path)
+    lost = read_tab(path, "Lost deals")
+    assert lost is not None
+    assert (lost[0][:2], lost[3][0]) == (["period", "reason"], "Deals lost in 2026-10")
+
+
+def test_before_after_kpi_note_is_attached_to_its_value_cell() -> None:
+    """A result row's note becomes the note of its before or after value cell."""
+    october, november = period("2026-10"), period("2026-11")
+    row = ResultRow(
+        "customer_lifetime_value", october, "all", "all", Decimal("800.00"), "currency", 4
+    )
+    noted = replace(row, period=november, note="lifespan assumed: 3 years")
+    report = BeforeAfter(date(2026, 11, 1), "EUR", october, november, (compare(row, noted),))
+    assert dict(before_after_tab(report).cell_notes) == {(0, 3): "lifespan assumed: 3 years"}
