@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 from typing import TypeAlias
 
+from kpis.churn import churn_rate
 from kpis.dataset import Dataset
+from kpis.lifetime import customer_lifetime_value
+from kpis.lists import email_list_growth_rate
+from kpis.marketing import campaign_revenue, customer_acquisition_cost
 from kpis.money import check_currencies
 from kpis.periods import Period
 from kpis.results import ResultRow
@@ -18,7 +22,14 @@ from kpis.sales import (
     win_rate,
 )
 from kpis.segments import row_order
+from kpis.service import (
+    followups_per_ticket,
+    nps,
+    time_to_resolution_hours,
+    time_to_resolution_hours_median,
+)
 from kpis.settings import KpiSettings
+from kpis.spend import check_spend_currencies
 from kpis.stages import stage_duration_days, stage_duration_days_median
 
 KpiFunction: TypeAlias = Callable[[Dataset, Period, KpiSettings], list[ResultRow]]
@@ -33,6 +44,15 @@ KPIS: dict[str, KpiFunction] = {
     "stage_duration_days_median": stage_duration_days_median,
     "sales_cycle_days": sales_cycle_days,
     "sales_cycle_days_median": sales_cycle_days_median,
+    "customer_lifetime_value": customer_lifetime_value,
+    "customer_acquisition_cost": customer_acquisition_cost,
+    "campaign_revenue": campaign_revenue,
+    "email_list_growth_rate": email_list_growth_rate,
+    "nps": nps,
+    "churn_rate": churn_rate,
+    "time_to_resolution_hours": time_to_resolution_hours,
+    "time_to_resolution_hours_median": time_to_resolution_hours_median,
+    "followups_per_ticket": followups_per_ticket,
 }
 
 
@@ -52,6 +72,7 @@ def compute(
     """
     selected = select_kpis(kpis)
     check_currencies(data, settings)
+    check_spend_currencies(settings)
     rows: list[ResultRow] = []
     for period in periods:
         for kpi in selected:

@@ -26,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+from kpis.business_hours import check_country
+from kpis.engine import KPIS
 from kpis.periods import GRAINS
 from kpis.settings import BusinessHoursSpec, KpiSettings, MonthlySpend
 
@@ -37,28 +39,8 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-# every KPI id of KPIS.md, so a goal naming a typo is refused at load time
-KPI_IDS = frozenset(
-    {
-        "close_rate",
-        "win_rate",
-        "upsell_rate",
-        "net_new_revenue",
-        "stage_duration_days",
-        "stage_duration_days_median",
-        "sales_cycle_days",
-        "sales_cycle_days_median",
-        "customer_lifetime_value",
-        "customer_acquisition_cost",
-        "campaign_revenue",
-        "email_list_growth_rate",
-        "nps",
-        "churn_rate",
-        "time_to_resolution_hours",
-        "time_to_resolution_hours_median",
-        "followups_per_ticket",
-    }
-)
+# a goal naming a typo is refused at load time
+KPI_IDS = frozenset(KPIS)
 
 # sources and outputs DESIGN.md names that this release does not ship yet: refusing them is
 # kinder than accepting a section that silently does nothing
@@ -218,6 +200,13 @@ class BusinessHours(_Section):
         if unknown:
             raise ValueError(f"{unknown[0]!r} is not a weekday (mon, tue, ... sun)")
         return days
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_country(value)
+        return value
 
     @field_validator("start", "end")
     @classmethod

@@ -9,7 +9,9 @@ from datetime import datetime
 from pathlib import Path
 
 from kpis.money import CurrencyError, check_currencies
+from kpis.spend import check_spend_currencies
 from sync.config import Config, ConfigError, load_config
+from sync.run import kpi_settings
 from sync.schedule import next_run_time
 from sync.store import Store
 
@@ -115,7 +117,9 @@ def _currencies(config: Config, now: datetime) -> list[Check]:
     with Store.open(config.store_path) as store:
         data = store.load_dataset()
     try:
-        check_currencies(data, config.kpi_settings())
+        settings = kpi_settings(config)
+        check_currencies(data, settings)
+        check_spend_currencies(settings)
     except CurrencyError as exc:
         return [Check("currencies", False, str(exc), "add the rate under [currency.rates]")]
     seen = sorted({deal.currency or config.reporting.currency for deal in data.deals})

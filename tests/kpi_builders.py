@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from connectors.schema import Contact, Deal, DealKind, DealStatus, Owner, Stage, StageVisit
+from connectors.schema import (
+    Contact,
+    Deal,
+    DealKind,
+    DealStatus,
+    Owner,
+    Stage,
+    StageVisit,
+    SubscriptionAction,
+    SubscriptionEvent,
+    SurveyResponse,
+    Ticket,
+)
 from kpis.periods import Period, parse_period
 from kpis.results import ALL, ResultRow
-from kpis.settings import KpiSettings
+from kpis.settings import KpiSettings, MonthlySpend
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SOURCE = "crm"
@@ -110,6 +123,52 @@ def stage(
     )
 
 
+def ticket(
+    ticket_id: str,
+    *,
+    created: str = "2026-10-01",
+    closed: str | None = None,
+    owner: str | None = None,
+    followups: int = 0,
+) -> Ticket:
+    """A ticket, open unless `closed` gives the instant it was closed."""
+    return Ticket(
+        source=SOURCE,
+        id=ticket_id,
+        created_at=at(created),
+        closed_at=None if closed is None else at(closed),
+        owner_id=owner,
+        followups=followups,
+    )
+
+
+def survey(
+    survey_id: str, score: int, *, submitted: str = "2026-10-15", contact: str | None = None
+) -> SurveyResponse:
+    return SurveyResponse(
+        source=SOURCE, id=survey_id, score=score, submitted_at=at(submitted), contact_id=contact
+    )
+
+
+def with_campaign(campaign: str | None, *deals: Deal) -> list[Deal]:
+    """The deals, attributed to `campaign`."""
+    return [replace(d, campaign=campaign) for d in deals]
+
+
+def subscription(
+    contact_id: str, list_name: str, action: SubscriptionAction, when: str
+) -> SubscriptionEvent:
+    return SubscriptionEvent(
+        source=SOURCE, contact_id=contact_id, list=list_name, action=action, at=at(when)
+    )
+
+
+def spend(month_label: str, amount: str, currency: str | None = None) -> MonthlySpend:
+    """The spend of the month `2026-10`."""
+    year, month_number = month_label.split("-")
+    return MonthlySpend(date(int(year), int(month_number), 1), Decimal(amount), currency)
+
+
 def only(rows: Iterable[ResultRow], segment_by: str = ALL, segment: str = ALL) -> ResultRow:
     """The one row of a segment; fails when there is none or more than one."""
     (found,) = [r for r in rows if (r.segment_by, r.segment) == (segment_by, segment)]
@@ -119,3 +178,21 @@ def only(rows: Iterable[ResultRow], segment_by: str = ALL, segment: str = ALL) -
 def values(rows: Iterable[ResultRow]) -> dict[tuple[str, str], object]:
     """Each row's value by `(segment_by, segment)`."""
     return {(r.segment_by, r.segment): r.value for r in rows}
+
+
+def details(
+    built: Deal,
+    *,
+    name: str | None = None,
+    expected: str | None = None,
+    probability: float | None = None,
+    reason: str | None = None,
+) -> Deal:
+    """`built` with a name, an expected close instant, a probability and a lost reason."""
+    return replace(
+        built,
+        name=name,
+        expected_close_at=None if expected is None else at(expected),
+        probability=probability,
+        lost_reason=reason,
+    )

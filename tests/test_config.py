@@ -106,6 +106,10 @@ due = 2027-01-01
             "end 09:00 must be after start 17:00",
         ),
         ('[service.business_hours]\ndays = ["monday", "funday"]', "'funday' is not a weekday"),
+        (
+            '[service.business_hours]\ncountry = "XX"',
+            "service.business_hours.country: unknown country",
+        ),
         ('[[spend]]\nmonth = "2026-13"\namount = 1', "spend[0].month: '2026-13' is not a month"),
         (
             '[[spend]]\nmonth = "2026-10"\namount = 1\n[[spend]]\nmonth = "2026-10"\namount = 2',
@@ -143,6 +147,7 @@ due = 2027-01-01
         "clock",
         "hours-reversed",
         "weekday",
+        "country",
         "spend-month",
         "spend-twice",
         "goal-kpi",
