@@ -19,11 +19,13 @@ from connectors.files import FilesConnector
 from kpis.engine import compute
 from kpis.periods import Period, parse_period, recent_periods
 from kpis.results import ResultRow
+from kpis.settings import KpiSettings, MonthlySpend
 from sync.config import Config, ConfigError
+from sync.inputs import INPUTS, merge_spend, read_spend
+from sync.publication import prepare, workbook
 from sync.pull import ProgressCallback, PullReport, pull
 from sync.store import Store
-from sync.workbook import build_workbook
-from sync.xlsx import write_xlsx
+from sync.xlsx import read_tab, write_xlsx
 
 logger = logging.getLogger(__name__)
 
@@ -102,26 +104,42 @@ def run_pull(
     return pull(store, connectors, full=full, now=clock, progress=progress)
 
 
+def kpi_settings(config: Config) -> KpiSettings:
+    """The config's KPI settings, with the spend the team typed into the Inputs tab."""
+    typed: list[MonthlySpend] = []
+    path = config.xlsx_path
+    rows = None if path is None else read_tab(path, INPUTS)
+    if rows:
+        typed, problems = read_spend(rows)
+        for problem in problems:
+            logger.warning("%s (row left out)", problem)
+    return config.kpi_settings(spend=merge_spend(config.monthly_spend(), typed))
+
+
 def compute_rows(
     config: Config, store: Store, *, now: datetime, period: str | None = None
 ) -> list[ResultRow]:
     data = store.load_dataset()
-    return compute(data, report_periods(config, now, period), config.kpi_settings())
+    return compute(data, report_periods(config, now, period), kpi_settings(config))
 
 
 def run_publish(config: Config, store: Store, *, clock: Clock) -> PublishReport:
-    """Compute every configured period and write every configured output."""
+    """Compute every configured period, goal and report, and write every configured output."""
     outputs = [path for path in (config.xlsx_path,) if path is not None]
     if not outputs:
         raise ConfigError("no output is configured; add an [xlsx] section")
     now = clock()
-    rows = compute_rows(config, store, now=now)
-    workbook = build_workbook(rows, updated_at=now, currency=config.reporting.currency)
+    settings = kpi_settings(config)
+    data = store.load_dataset()
+    content = prepare(config, data, settings, report_periods(config, now), now)
+    book = workbook(content)
     for path in outputs:
-        write_xlsx(workbook, path)
-        logger.info("wrote %d KPI rows to %s", len(rows), path)
-    periods = {row.period for row in rows}
-    return PublishReport(rows=len(rows), periods=len(periods), outputs=tuple(outputs))
+        write_xlsx(book, path)
+        logger.info(
+            "wrote %d KPI rows and %d goals to %s", len(content.rows), len(content.goals), path
+        )
+    periods = {row.period for row in content.rows}
+    return PublishReport(rows=len(content.rows), periods=len(periods), outputs=tuple(outputs))
 
 
 def run_sync(

@@ -13,7 +13,7 @@ Charts sit under the grid, one below the other (`Tab.chart_anchor()`).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,9 +21,7 @@ from types import MappingProxyType
 from typing import Literal, TypeAlias, get_args
 
 from kpis.goals import GOAL_STATUSES
-from kpis.periods import Period
-from kpis.results import Number, ResultRow, Unit
-from sync.tidy import KPI_HEADER, tidy_record
+from kpis.results import Unit
 
 CellValue: TypeAlias = str | int | float | Decimal | date | datetime | None
 Cell: TypeAlias = tuple[int, int]
@@ -204,133 +202,8 @@ _UNIT_FORMATS: dict[Unit, str] = {
     "score": "number",
     "count": "number",
 }
-_KPI_COLUMNS: dict[str, tuple[str, int]] = {
-    "period": ("text", 22),
-    "period_start": ("date", 12),
-    "period_end": ("date", 12),
-    "kpi": ("text", 32),
-    "segment_by": ("text", 12),
-    "segment": ("text", 32),
-    "value": ("number", 14),
-    "unit": ("text", 10),
-    "n": ("integer", 8),
-    "numerator": ("number", 14),
-    "denominator": ("number", 14),
-    "updated_at": ("datetime", 24),
-}
-_VALUE_COLUMN = KPI_HEADER.index("value")
 
 
 def unit_format(unit: Unit, currency: str) -> str:
     """The semantic format of a KPI value of `unit`; money is in the reporting currency."""
     return currency_format(currency) if unit == "currency" else _UNIT_FORMATS[unit]
-
-
-def kpis_tab(rows: Sequence[ResultRow], *, updated_at: datetime, currency: str) -> Tab:
-    """The tidy table: one row per result in the given order, the value formatted by unit."""
-    records = [tidy_record(row, updated_at) for row in rows]
-    return Tab(
-        name="KPIs",
-        header=KPI_HEADER,
-        rows=tuple(tuple(record[column] for column in KPI_HEADER) for record in records),
-        column_formats=tuple(_KPI_COLUMNS[column][0] for column in KPI_HEADER),
-        column_widths=tuple(_KPI_COLUMNS[column][1] for column in KPI_HEADER),
-        cell_formats={
-            (index, _VALUE_COLUMN): unit_format(row.unit, currency)
-            for index, row in enumerate(rows)
-        },
-        cell_notes={(index, _VALUE_COLUMN): row.note for index, row in enumerate(rows) if row.note},
-        autofilter=True,
-    )
-
-
-STAGE_MEAN = "stage_duration_days"
-STAGE_MEDIAN = "stage_duration_days_median"
-PIPELINE_HEADER = ("period", "stage", "mean_days", "median_days", "n")
-
-
-@dataclass(frozen=True)
-class StageDuration:
-    """How long deals stayed in one stage during a period, from its two result rows."""
-
-    stage: str
-    mean_days: Number | None
-    median_days: Number | None
-    n: int
-
-
-def pipeline_tab(rows: Sequence[ResultRow]) -> Tab:
-    """Stage durations of the most recent period that has any, the bottleneck highlighted."""
-    stage_rows = [
-        row for row in rows if row.kpi in (STAGE_MEAN, STAGE_MEDIAN) and row.segment_by == "stage"
-    ]
-    if not stage_rows:
-        return _pipeline_layout((), frozenset(), ())
-    period = latest_period(stage_rows)
-    durations = stage_durations(stage_rows, period)
-    table = tuple((period.label, d.stage, d.mean_days, d.median_days, d.n) for d in durations)
-    bottleneck = _bottleneck(durations)
-    if bottleneck is None:
-        return _pipeline_layout(table, frozenset(), ())
-    index, mean = bottleneck
-    line = (
-        f"Bottleneck in {period.label}: {durations[index].stage}, "
-        f"{float(mean):.1f} days on average over {durations[index].n} visits."
-    )
-    row_cells = frozenset((index, column) for column in range(len(PIPELINE_HEADER)))
-    return _pipeline_layout(table, row_cells, (line,))
-
-
-def _pipeline_layout(
-    table: tuple[tuple[CellValue, ...], ...], highlights: frozenset[Cell], notes: tuple[str, ...]
-) -> Tab:
-    return Tab(
-        name="Pipeline",
-        header=PIPELINE_HEADER,
-        rows=table,
-        column_formats=("text", "text", "days", "days", "integer"),
-        column_widths=(22, 40, 12, 12, 8),
-        highlights=highlights,
-        notes=notes,
-    )
-
-
-def latest_period(rows: Sequence[ResultRow]) -> Period:
-    """The period starting last; on a tie the shorter one (a month before its quarter)."""
-    return max((row.period for row in rows), key=lambda p: (p.first_day, -p.last_day.toordinal()))
-
-
-def stage_durations(rows: Sequence[ResultRow], period: Period) -> list[StageDuration]:
-    """One entry per stage of `period`, in the order the stages first appear in `rows`."""
-    by_stage: dict[str, dict[str, ResultRow]] = {}
-    for row in rows:
-        if row.period == period:
-            by_stage.setdefault(row.segment, {})[row.kpi] = row
-    durations = []
-    for stage, results in by_stage.items():
-        mean, median = results.get(STAGE_MEAN), results.get(STAGE_MEDIAN)
-        durations.append(
-            StageDuration(
-                stage=stage,
-                mean_days=None if mean is None else mean.value,
-                median_days=None if median is None else median.value,
-                n=(results[STAGE_MEDIAN] if mean is None else mean).n,
-            )
-        )
-    return durations
-
-
-def _bottleneck(durations: Sequence[StageDuration]) -> tuple[int, Number] | None:
-    """The index and mean of the stage with the longest mean (the first on a tie)."""
-    means = [(index, d.mean_days) for index, d in enumerate(durations) if d.mean_days is not None]
-    return max(means, key=lambda pair: (pair[1], -pair[0])) if means else None
-
-
-def build_workbook(rows: Sequence[ResultRow], *, updated_at: datetime, currency: str) -> Workbook:
-    """The tabs filled from KPI results: KPIs and Pipeline."""
-    return Workbook(
-        tabs=(
-            kpis_tab(rows, updated_at=updated_at, currency=currency),
-            pipeline_tab(rows),
-        )
-    )

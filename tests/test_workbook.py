@@ -10,8 +10,9 @@ import pytest
 
 from kpis.periods import parse_period
 from kpis.results import Number, ResultRow, Unit
+from sync.kpi_tabs import kpis_tab, pipeline_tab
 from sync.tidy import KPI_HEADER
-from sync.workbook import CHART_ROWS, Chart, Tab, Workbook, build_workbook, parse_format
+from sync.workbook import CHART_ROWS, Chart, Tab, Workbook, parse_format
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UPDATED = datetime(2026, 10, 5, 6, 0, tzinfo=UTC)
@@ -51,7 +52,10 @@ def _stage(
 
 
 def _tab(name: str, rows: list[ResultRow]) -> Tab:
-    return build_workbook(rows, updated_at=UPDATED, currency="EUR").tab(name)
+    if name == "KPIs":
+        return kpis_tab(rows, updated_at=UPDATED, currency="EUR")
+    assert name == "Pipeline"
+    return pipeline_tab(rows)
 
 
 def test_kpis_tab_header_is_exact() -> None:
@@ -102,7 +106,7 @@ def test_kpis_tab_row_holds_typed_values() -> None:
 )
 def test_value_format_follows_unit(unit: Unit, currency: str, expected: str) -> None:
     """The value cell's format is chosen by its row's unit; money in the reporting currency."""
-    tab = build_workbook([_row(unit=unit)], updated_at=UPDATED, currency=currency).tab("KPIs")
+    tab = kpis_tab([_row(unit=unit)], updated_at=UPDATED, currency=currency)
     assert tab.format_at((0, VALUE)) == expected
 
 

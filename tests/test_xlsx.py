@@ -14,8 +14,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kpis.periods import parse_period
 from kpis.results import Number, ResultRow, Unit
+from sync.kpi_tabs import kpis_tab, pipeline_tab
 from sync.tidy import KPI_HEADER
-from sync.workbook import Chart, Tab, Workbook, build_workbook, status_style
+from sync.workbook import Chart, Tab, Workbook, status_style
 from sync.xlsx import HIGHLIGHT, read_tab, write_xlsx
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -62,7 +63,7 @@ ROWS = [
 
 
 def _workbook(rows: list[ResultRow] = ROWS) -> Workbook:
-    return build_workbook(rows, updated_at=UPDATED, currency="EUR")
+    return Workbook(tabs=(kpis_tab(rows, updated_at=UPDATED, currency="EUR"), pipeline_tab(rows)))
 
 
 def _sheet(path: Path, name: str) -> Worksheet:

@@ -1,0 +1,96 @@
+"""Everything one publish shows, computed once from the data, and the workbook it becomes.
+
+Every output (the .xlsx, Google Sheets) renders the same `Workbook`, so the tabs and their
+order are decided here, in the order of DESIGN.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from kpis.dataset import Dataset
+from kpis.engine import compute
+from kpis.goals import GoalResult, GoalSpec, evaluate_goal
+from kpis.periods import Period, period_containing
+from kpis.reports.before_after import BeforeAfter, before_after
+from kpis.reports.forecast import Forecast, forecast
+from kpis.reports.lost_deals import LostDeals, lost_deals
+from kpis.reports.performance import SalesPerformance, sales_performance
+from kpis.results import ResultRow
+from kpis.settings import KpiSettings
+from sync.config import Config
+from sync.dashboard_tabs import dashboard_tab, goals_tab
+from sync.inputs import inputs_tab
+from sync.kpi_tabs import kpis_tab, pipeline_tab
+from sync.report_tabs import before_after_tab, forecast_tab, lost_deals_tab, sales_performance_tab
+from sync.workbook import Workbook
+
+
+@dataclass(frozen=True)
+class Publication:
+    """The KPI rows of every published period, the goals, and the reports.
+
+    The sales-performance and lost-deals reports cover `current`: the period of the first
+    published grain that contains `now`, to date.
+    """
+
+    updated_at: datetime
+    currency: str
+    rows: Sequence[ResultRow]
+    goals: Sequence[GoalResult]
+    current: Period
+    forecast: Forecast
+    performance: SalesPerformance
+    lost: LostDeals
+    before_after: BeforeAfter | None
+
+
+def prepare(
+    config: Config,
+    data: Dataset,
+    settings: KpiSettings,
+    periods: Sequence[Period],
+    now: datetime,
+) -> Publication:
+    zone = config.reporting.zone
+    current = period_containing(config.reporting.periods[0], now.astimezone(zone).date(), zone)
+    go_live = config.reporting.crm_go_live
+    return Publication(
+        updated_at=now,
+        currency=settings.currency,
+        rows=compute(data, periods, settings),
+        goals=[
+            evaluate_goal(GoalSpec(**goal.model_dump()), data, settings, now)
+            for goal in config.goals
+        ],
+        current=current,
+        forecast=forecast(data, settings, now),
+        performance=sales_performance(data, current, settings),
+        lost=lost_deals(data, current, settings),
+        before_after=None
+        if go_live is None
+        else before_after(data, settings, go_live, config.reporting.comparison_months, now),
+    )
+
+
+def workbook(publication: Publication) -> Workbook:
+    """The tabs of DESIGN.md; Before vs after only when a go-live date is set."""
+    currency = publication.currency
+    comparison = publication.before_after
+    return Workbook(
+        tabs=(
+            dashboard_tab(
+                publication.rows, publication.goals, currency=currency, now=publication.updated_at
+            ),
+            kpis_tab(publication.rows, updated_at=publication.updated_at, currency=currency),
+            goals_tab(publication.goals, currency=currency),
+            pipeline_tab(publication.rows),
+            sales_performance_tab(publication.performance),
+            lost_deals_tab(publication.lost),
+            forecast_tab(publication.forecast),
+            *(() if comparison is None else (before_after_tab(comparison),)),
+            inputs_tab(),
+        )
+    )
