@@ -29,6 +29,10 @@ USD = 0.92
 path = "export"
 [xlsx]
 path = "out/kpis.xlsx"
+[service.business_hours]
+days = ["mon", "tue", "wed", "thu", "fri"]
+start = "09:00"
+end = "17:00"
 """
 
 
@@ -122,6 +126,51 @@ def test_pull_then_kpis_gives_the_hand_computed_october(tmp_path: Path) -> None:
     )
     assert rows["stage_duration_days", "stage", "Sales / Qualified"]["value"] == 10.0
     assert ("stage_duration_days", "stage", "Sales / Closed won") not in rows
+
+
+def test_service_kpis_match_the_hand_computed_october(tmp_path: Path) -> None:
+    """Tickets and surveys of the export give October's service KPIs worked out by hand."""
+    config = _files_setup(tmp_path)
+    assert _invoke(config, "pull")[0] == 0
+    rows = _october(config)
+    # t1 Friday 16:00 to Monday 10:00 is 1 h + 1 h of working time, t2 09:00 to 13:00 is 4 h;
+    # t3 is still open
+    assert rows["time_to_resolution_hours", "all", "all"]["value"] == 3.0
+    assert rows["time_to_resolution_hours", "owner", "Grace Hopper"]["n"] == 2
+    assert rows["time_to_resolution_hours_median", "all", "all"]["value"] == 3.0
+    assert rows["followups_per_ticket", "all", "all"]["value"] == 3.0
+    # n1 10, n4 9 (31 Oct 23:30 CET) promote, n2 8 is passive, n3 6 detracts; n5 (31 Oct
+    # 22:30Z) is 23:30 CET, still October: 3 promoters, 1 detractor of 5 -> 40
+    assert rows["nps", "all", "all"]["value"] == 40.0
+    assert rows["nps", "all", "all"]["n"] == 5
+
+
+@pytest.mark.parametrize(
+    ("go_live", "comparison"),
+    [(False, []), (True, ["Before vs after"])],
+    ids=["no-go-live", "go-live"],
+)
+def test_publish_writes_every_tab(tmp_path: Path, go_live: bool, comparison: list[str]) -> None:
+    """A publish writes the tabs of DESIGN.md; Before vs after only with a go-live date."""
+    text = FILES_CONFIG
+    if go_live:
+        text = text.replace('currency = "EUR"', 'currency = "EUR"\ncrm_go_live = 2026-10-01')
+    config = _files_setup(tmp_path, text)
+    assert _invoke(config, "pull")[0] == 0
+    code, _, err = _invoke(config, "publish")
+    assert code == 0, err
+    names = load_workbook(tmp_path / "out" / "kpis.xlsx").sheetnames
+    assert names == [
+        "Dashboard",
+        "KPIs",
+        "Goals",
+        "Pipeline",
+        "Sales performance",
+        "Lost deals",
+        "Forecast",
+        *comparison,
+        "Inputs",
+    ]
 
 
 def test_kpis_json_rows_carry_period_bounds(tmp_path: Path) -> None:
@@ -249,3 +298,26 @@ def test_publish_rewrites_the_workbook_without_duplicates(tmp_path: Path) -> Non
     first = load_workbook(tmp_path / "out" / "kpis.xlsx")["KPIs"].max_row
     _invoke(config, "publish")
     assert load_workbook(tmp_path / "out" / "kpis.xlsx")["KPIs"].max_row == first
+
+
+def test_spend_typed_into_the_inputs_tab_feeds_acquisition_cost(tmp_path: Path) -> None:
+    """Spend the team types into Inputs is read on the next run; a bad cell is named, not fatal."""
+    config = _files_setup(tmp_path)
+    _invoke(config, "pull")
+    assert _invoke(config, "publish")[0] == 0
+    path = tmp_path / "out" / "kpis.xlsx"
+    book = load_workbook(path)
+    inputs = book["Inputs"]
+    inputs.append(["2026-10", 3100, None, "ads"])
+    inputs.append(["2026-09", "lots", None, None])
+    book.save(path)
+    result = runner.invoke(
+        app, ["--config", str(config), "kpis", "--period", "2026-10", "--format", "json"]
+    )
+    assert result.exit_code == 0
+    rows = {(r["kpi"], r["segment_by"]): r for r in json.loads(result.stdout)}
+    # c1 is October's only new customer (c2 since August, c3 first wins in November)
+    assert rows["customer_acquisition_cost", "all"]["value"] == 3100
+    assert rows["customer_acquisition_cost", "all"]["denominator"] == 1
+    assert "Inputs!B" in result.stderr
+    assert "'lots'" in result.stderr
