@@ -1,0 +1,174 @@
+"""The shared HTTP client: pacing, retries that honour Retry-After, errors without secrets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import requests
+import responses
+
+from connectors.http import (
+    ApiClient,
+    AuthError,
+    FatalError,
+    Pacer,
+    RetriableError,
+    retry_after_seconds,
+)
+
+BASE = "https://api.example.test"
+TOKEN = "fake-token-0000"
+
+
+class FakeClock:
+    """A monotonic clock that only moves when something sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def _client(sleeps: list[float], **kw: object) -> ApiClient:
+    return ApiClient(
+        api="Example",
+        base_url=BASE,
+        session=requests.Session(),
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        sleep=sleeps.append,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+@responses.activate
+def test_json_body_is_returned_and_timeout_is_always_set() -> None:
+    """A 200 returns the parsed body; the request carried the connect and read timeouts."""
+    responses.get(f"{BASE}/things", json={"results": [1]})
+    client = _client([])
+    assert client.get("/things") == {"results": [1]}
+    assert responses.calls[0].request.req_kwargs["timeout"] == (10.0, 60.0)
+    assert client.calls == 1
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [({"Retry-After": "3"}, 3.0), ({"Retry-After": "0.5"}, 0.5), ({"Retry-After": "600"}, 60.0)],
+    ids=["seconds", "fraction", "capped-at-a-minute"],
+)
+@responses.activate
+def test_429_waits_as_long_as_retry_after_says(header: dict[str, str], expected: float) -> None:
+    """A 429 with Retry-After sleeps that long (at most a minute), then the retry succeeds."""
+    responses.get(f"{BASE}/things", status=429, headers=header, json={"message": "slow down"})
+    responses.get(f"{BASE}/things", json={"ok": True})
+    sleeps: list[float] = []
+    assert _client(sleeps).get("/things") == {"ok": True}
+    assert sleeps == [expected]
+
+
+def test_retry_after_reads_http_dates() -> None:
+    """Retry-After may be an HTTP date; it becomes the seconds until then."""
+    now = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
+    assert retry_after_seconds("Fri, 27 Nov 2026 12:00:30 GMT", now) == 30.0
+    assert retry_after_seconds("soon", now) is None
+    assert retry_after_seconds(None, now) is None
+
+
+@responses.activate
+def test_5xx_without_retry_after_backs_off_exponentially_with_jitter() -> None:
+    """Server errors are retried with growing, jittered waits, then succeed."""
+    for _ in range(3):
+        responses.get(f"{BASE}/things", status=503)
+    responses.get(f"{BASE}/things", json={"ok": True})
+    sleeps: list[float] = []
+    assert _client(sleeps).get("/things") == {"ok": True}
+    assert len(sleeps) == 3
+    assert all(0 <= wait <= 2.0**i for i, wait in enumerate(sleeps))
+
+
+@responses.activate
+def test_retries_stop_and_the_error_names_the_call() -> None:
+    """After the last attempt the error names API, method, path and status, not the query."""
+    responses.get(f"{BASE}/things", status=502)
+    sleeps: list[float] = []
+    with pytest.raises(RetriableError) as caught:
+        _client(sleeps, attempts=3).get("/things", params={"secret": "q"})
+    assert str(caught.value) == "Example GET /things: 502 Bad Gateway"
+    assert len(responses.calls) == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(401, AuthError), (403, AuthError), (404, FatalError), (400, FatalError)],
+    ids=["401", "403", "404", "400"],
+)
+@responses.activate
+def test_client_errors_are_not_retried(status: int, error: type[Exception]) -> None:
+    """4xx other than 408 and 429 fail at once, with the API's own message."""
+    responses.get(f"{BASE}/things", status=status, json={"message": "nope"})
+    with pytest.raises(error, match="nope"):
+        _client([]).get("/things")
+    assert len(responses.calls) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"<html>gateway</html>", b'{"results": [1'],
+    ids=["empty", "html", "truncated-json"],
+)
+@responses.activate
+def test_a_garbled_200_is_retried(body: bytes) -> None:
+    """An empty, HTML or truncated 200 body is retried rather than trusted."""
+    responses.get(f"{BASE}/things", body=body, status=200)
+    responses.get(f"{BASE}/things", json={"ok": True})
+    assert _client([]).get("/things") == {"ok": True}
+
+
+@responses.activate
+def test_connection_errors_are_retried_and_never_show_the_url() -> None:
+    """A dropped connection is retried; its message leaves out the URL and the token."""
+    failure = requests.ConnectionError(f"{BASE}/things?token={TOKEN} refused")
+    responses.get(f"{BASE}/things", body=failure)
+    with pytest.raises(RetriableError) as caught:
+        _client([], attempts=2).get("/things")
+    assert TOKEN not in str(caught.value)
+    assert "token=" not in str(caught.value)
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_the_token_never_appears_in_an_error() -> None:
+    """Even an error body that echoes the request's header leaves the token out of the message."""
+    responses.get(f"{BASE}/things", status=401, json={"category": "INVALID_AUTHENTICATION"})
+    with pytest.raises(AuthError) as caught:
+        _client([]).get("/things")
+    assert TOKEN not in str(caught.value)
+    assert TOKEN not in repr(caught.value)
+
+
+def test_pacer_holds_the_request_that_would_exceed_the_window() -> None:
+    """With 3 per second, the 4th request waits until the first leaves the window."""
+    clock = FakeClock()
+    pacer = Pacer(3, 1.0, clock=clock, sleep=clock.sleep)
+    for _ in range(3):
+        pacer.wait()
+    assert clock.slept == []
+    pacer.wait()
+    assert clock.slept == [1.0]
+
+
+def test_pacer_follows_a_lower_announced_limit() -> None:
+    """Adjusting to a lower limit makes the next request wait for the window to drain."""
+    clock = FakeClock()
+    pacer = Pacer(10, 1.0, clock=clock, sleep=clock.sleep)
+    for _ in range(4):
+        pacer.wait()
+    pacer.adjust(2, 1.0)
+    pacer.wait()
+    assert sum(clock.slept) == pytest.approx(1.0)
