@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import requests
+
 from connectors.base import Connector
 from connectors.demo import DemoConnector
 from connectors.files import FilesConnector
@@ -24,6 +26,7 @@ from sync.config import Config, ConfigError
 from sync.inputs import INPUTS, merge_spend, read_spend
 from sync.publication import prepare, workbook
 from sync.pull import ProgressCallback, PullReport, pull
+from sync.secrets import Secrets, load_secrets
 from sync.store import Store
 from sync.xlsx import read_tab, write_xlsx
 
@@ -43,8 +46,23 @@ class PublishReport:
         return f"published {self.rows:,} KPI rows over {self.periods} periods to {written}"
 
 
-def build_connectors(config: Config, now: datetime) -> list[Connector]:
+@dataclass(frozen=True)
+class SourceContext:
+    """What building a connector may need beyond its config section.
+
+    `session` is the one HTTP session of the run (inject a fake one in tests); `store` lets
+    a connector compare what it pulls with what it stored before, read-only.
+    """
+
+    now: datetime
+    secrets: Secrets
+    session: requests.Session
+    store: Store | None = None
+
+
+def build_connectors(config: Config, context: SourceContext) -> list[Connector]:
     """The configured sources; the demo is anchored at today in the reporting time zone."""
+    now = context.now
     connectors: list[Connector] = []
     sources = config.connectors
     if sources.demo is not None:
@@ -95,8 +113,15 @@ def run_pull(
     full: bool,
     clock: Clock,
     progress: ProgressCallback | None = None,
+    session: requests.Session | None = None,
 ) -> PullReport:
-    connectors = build_connectors(config, clock())
+    context = SourceContext(
+        now=clock(),
+        secrets=load_secrets(config.base_dir),
+        session=session or requests.Session(),
+        store=store,
+    )
+    connectors = build_connectors(config, context)
     if not connectors:
         raise ConfigError(
             "connectors: no source is configured; add [connectors.demo] or [connectors.files]"
