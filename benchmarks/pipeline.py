@@ -9,8 +9,6 @@ resident memory of the process. Scale 1 is about 2,000 contacts and 1,400 deals.
 from __future__ import annotations
 
 import argparse
-import resource
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
@@ -18,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from benchmarks.measure import peak_mib
 from connectors.demo import DemoConnector
 from kpis.engine import compute
 from kpis.periods import recent_periods
@@ -27,12 +26,6 @@ from sync.store import Store
 
 ANCHOR = date(2026, 11, 1)
 RATES = {"USD": Decimal("0.92"), "GBP": Decimal("1.16")}
-
-
-def _peak_mib() -> float:
-    # ru_maxrss is KiB on Linux and bytes on macOS
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
 def main() -> None:
@@ -74,7 +67,7 @@ def main() -> None:
     print(f"pull    {pulled:8.2f} s  ({records / pulled:,.0f} records/s)")
     print(f"load    {loaded:8.2f} s")
     print(f"compute {computed:8.2f} s  ({len(rows):,} rows, {args.months} monthly periods)")
-    print(f"peak memory {_peak_mib():,.0f} MiB")
+    print(f"peak memory {peak_mib():,.0f} MiB")
 
 
 if __name__ == "__main__":

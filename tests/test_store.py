@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -116,6 +118,99 @@ def test_decimal_amounts_round_trip_exactly(store: Store, amount: str) -> None:
     store.commit_page("crm", _page(deal), synced_at=SYNCED)
     (loaded,) = store.load_dataset().deals
     assert str(loaded.amount) == amount
+
+
+def _typed_fields(record: Record | StageVisit) -> list[tuple[str, type, object]]:
+    return [(f.name, type(value := getattr(record, f.name)), value) for f in fields(record)]
+
+
+@pytest.mark.parametrize(
+    "record",
+    [*FULL_RECORDS.values(), *MINIMAL_RECORDS.values()],
+    ids=[f"{kind} full" for kind in FULL_RECORDS] + [f"{kind} minimal" for kind in MINIMAL_RECORDS],
+)
+def test_loaded_fields_have_the_stored_values_and_types(store: Store, record: Record) -> None:
+    """Each loaded field has the stored value and its exact type (bool, float, Decimal, ...)."""
+    store.commit_page("crm", _page(record), synced_at=SYNCED)
+    (loaded,) = _loaded(store, record.KIND)
+    assert _typed_fields(loaded) == _typed_fields(record)
+
+
+def test_stage_history_loads_visit_by_visit(store: Store) -> None:
+    """Each visit loads with its stage, entry and exit (None while still in the stage)."""
+    deal = FULL_RECORDS["deal"]
+    assert isinstance(deal, Deal)
+    store.commit_page("crm", _page(deal), synced_at=SYNCED)
+    (loaded,) = store.load_dataset().deals
+    assert [_typed_fields(visit) for visit in loaded.stage_history] == [
+        _typed_fields(visit) for visit in deal.stage_history
+    ]
+    assert loaded.stage_history[1].exited_at is None
+
+
+@pytest.mark.parametrize(
+    "stage_id",
+    ['say "hi"', "back\\slash", "Qualifié", '{"stage_id": "x"}', "tab\tand newline\n", "s1"],
+    ids=["quote", "backslash", "non-ascii", "looks like a visit", "control characters", "plain"],
+)
+def test_stage_history_keeps_any_stage_id(store: Store, stage_id: str) -> None:
+    """A visited stage id loads exactly as stored, whatever JSON has to escape in it."""
+    visits = (StageVisit(stage_id, _at(0), _at(1)), StageVisit("s2", _at(1)))
+    deal = Deal("crm", "d1", "p1", "s2", "open", _at(0), stage_history=visits)
+    store.commit_page("crm", _page(deal), synced_at=SYNCED)
+    assert store.load_dataset().deals == [deal]
+
+
+def test_a_visit_entered_when_the_last_was_exited_shares_that_instant(store: Store) -> None:
+    """The exit of one visit and the entry of the next, the same instant, load as one object."""
+    deal = FULL_RECORDS["deal"]
+    store.commit_page("crm", _page(deal), synced_at=SYNCED)
+    (loaded,) = store.load_dataset().deals
+    first, second = loaded.stage_history
+    assert second.entered_at is first.exited_at
+
+
+def test_repeated_text_loads_as_one_shared_string(store: Store) -> None:
+    """Two deals of one owner, pipeline, stage and currency share each of those strings."""
+    deals = [
+        Deal("crm", f"d{n}", "p1", "s1", "open", _at(0), currency="USD", owner_id="o1")
+        for n in (1, 2)
+    ]
+    store.commit_page("crm", _page(*deals), synced_at=SYNCED)
+    first, second = store.load_dataset().deals
+    for name in ("pipeline_id", "stage_id", "currency", "owner_id", "status"):
+        assert getattr(first, name) is getattr(second, name), name
+
+
+def test_records_load_by_source_then_id(store: Store) -> None:
+    """Records of several sources, committed out of order, load by source, then by id."""
+    store.commit_page("zeta", _page(Owner("zeta", "a", "")), synced_at=SYNCED)
+    store.commit_page("crm", _page(Owner("crm", "b", ""), Owner("crm", "a", "")), synced_at=SYNCED)
+    store.commit_page("gone", _page(Owner("gone", "a", "")), synced_at=SYNCED)
+    store.commit_page("gone", _page(deleted=("a",)), synced_at=SYNCED)
+    loaded = [(o.source, o.id) for o in _loaded(store, "owner")]
+    assert loaded == [("crm", "a"), ("crm", "b"), ("zeta", "a")]
+
+
+def test_a_page_commits_after_a_load(store: Store) -> None:
+    """A load ends its read transaction, so the next page commits as usual."""
+    store.commit_page("crm", _page(Owner("crm", "a", "")), synced_at=SYNCED)
+    store.load_dataset()
+    store.commit_page("crm", _page(Owner("crm", "b", "")), synced_at=SYNCED)
+    assert [o.id for o in _loaded(store, "owner")] == ["a", "b"]
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["enabled", "disabled"])
+def test_a_load_leaves_garbage_collection_as_it_was(store: Store, enabled: bool) -> None:
+    """The collector, paused while records are built, is as enabled afterwards as before."""
+    store.commit_page("crm", _page(FULL_RECORDS["contact"]), synced_at=SYNCED)
+    was_enabled = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        store.load_dataset()
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was_enabled else gc.disable)()
 
 
 def test_timestamps_load_in_utc(store: Store) -> None:
