@@ -1,0 +1,165 @@
+"""`HubSpotConnector`: a HubSpot account's owners, pipelines, contacts, deals, tickets and NPS.
+
+A pull checks every scope first (nothing is stored when one is missing), then reads owners
+and pipelines whole (they are small), then each object stream from its cursor: contacts
+(with their email subscription events), deals (with their contact and stage history),
+tickets and NPS feedback submissions. See `streams.py` for full and incremental passes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from functools import partial
+
+import requests
+from pydantic import SecretStr
+
+from connectors.base import Page, Pulled
+from connectors.hubspot import access, batches, records
+from connectors.hubspot.client import HubSpotApi
+from connectors.hubspot.endpoints import (
+    BASE_URL,
+    CONTACTS,
+    DEALS,
+    LIST_PAGE_SIZE,
+    OWNERS_PATH,
+    SURVEYS,
+    TICKETS,
+    pipelines_path,
+)
+from connectors.hubspot.options import DEFAULTS, HubSpotOptions
+from connectors.hubspot.paging import list_pages
+from connectors.hubspot.pipelines import Pipelines, timing_properties
+from connectors.hubspot.streams import ObjectStream, StreamSync, no_companions
+from connectors.hubspot.values import epoch_ms
+from connectors.schema import Contact, Owner, Stage, SubscriptionEvent
+
+__all__ = ["HubSpotConnector"]
+
+logger = logging.getLogger(__name__)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _with(base: tuple[str, ...], *more: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*base, *more)))
+
+
+class HubSpotConnector:
+    """Pulls one HubSpot account; `name` is the source of every record.
+
+    `session` is the run's HTTP session; `sleep`, `monotonic` and `clock` are injectable so
+    tests neither wait nor depend on the time of day.
+    """
+
+    def __init__(
+        self,
+        token: SecretStr,
+        session: requests.Session,
+        *,
+        name: str = "hubspot",
+        options: HubSpotOptions = DEFAULTS,
+        base_url: str = BASE_URL,
+        clock: Callable[[], datetime] = _utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.name = name
+        self.options = options
+        self.api = HubSpotApi(token, session, base_url=base_url, sleep=sleep, clock=monotonic)
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return f"HubSpotConnector(name={self.name!r})"
+
+    def pull(self, cursors: Mapping[str, str], *, full: bool = False) -> Iterator[Page]:
+        """Yield every stream's pages from its cursor on; `full` re-reads everything."""
+        access.require(self.api, self.options)
+        now_ms = epoch_ms(self._clock())
+        yield from self._owners()
+        deal_pipelines = Pipelines(self.api.get(pipelines_path(DEALS.object_type)))
+        stages = tuple(deal_pipelines.records(self.name))
+        yield Page("stages", Stage.KIND, stages, live_ids=frozenset())
+        ticket_pipelines = Pipelines(self.api.get(pipelines_path(TICKETS.object_type)))
+        overlap_ms = self.options.search_overlap_minutes * 60_000
+        for stream in self._streams(deal_pipelines, ticket_pipelines):
+            sync = StreamSync(self.api, self.name, stream, overlap_ms=overlap_ms, now_ms=now_ms)
+            yield from sync.pages(None if full else cursors.get(stream.spec.stream))
+
+    def _owners(self) -> Iterator[Page]:
+        """Active and archived owners; the last page names them all as the live ones."""
+        live: set[str] = set()
+        for archived in ("false", "true"):
+            params = {"limit": LIST_PAGE_SIZE, "archived": archived}
+            for page in list_pages(self.api, OWNERS_PATH, params):
+                items = tuple(Pulled(records.owner(self.name, raw), raw) for raw in page.results)
+                live.update(item.record.id for item in items)
+                yield Page("owners", Owner.KIND, items)
+        yield Page("owners", Owner.KIND, live_ids=frozenset(live))
+
+    def _streams(
+        self, deal_pipelines: Pipelines, ticket_pipelines: Pipelines
+    ) -> list[ObjectStream]:
+        options = self.options
+        stage_ids = deal_pipelines.stage_ids()
+        streams = [
+            ObjectStream(
+                CONTACTS,
+                _with(
+                    CONTACTS.properties, options.lead_source_property, options.churn_date_property
+                ),
+                partial(records.contact, self.name, options=options),
+                companions=self._subscriptions if options.email_subscriptions else no_companions,
+            ),
+            ObjectStream(
+                DEALS,
+                _with(
+                    DEALS.properties,
+                    options.lead_source_property,
+                    options.lost_reason_property,
+                    options.campaign_property,
+                    options.deal_probability_property,
+                    *timing_properties(stage_ids),
+                ),
+                partial(
+                    records.deal,
+                    self.name,
+                    pipelines=deal_pipelines,
+                    stage_ids=stage_ids,
+                    options=options,
+                ),
+                list_params={"associations": "contacts"},
+                after_search=partial(batches.with_contacts, self.api),
+            ),
+            ObjectStream(
+                TICKETS,
+                _with(TICKETS.properties, options.followups_property),
+                partial(records.ticket, self.name, pipelines=ticket_pipelines, options=options),
+            ),
+        ]
+        if options.nps_surveys:
+            streams.append(
+                ObjectStream(SURVEYS, SURVEYS.properties, partial(records.survey, self.name))
+            )
+        return streams
+
+    def _subscriptions(self, contacts: list[Pulled]) -> Iterator[Page]:
+        """The subscription events of a page of contacts, as a page committed before it."""
+        by_email: defaultdict[str, list[str]] = defaultdict(list)
+        for item in contacts:
+            if isinstance(item.record, Contact) and item.record.email:
+                by_email[item.record.email.strip().lower()].append(item.record.id)
+        if not by_email:
+            return
+        statuses = batches.subscription_statuses(self.api, list(by_email))
+        events, problems = records.subscription_events(self.name, statuses, by_email)
+        for problem in problems:
+            logger.warning("%s: %s; event skipped", self.name, problem)
+        if events:
+            yield Page("subscriptions", SubscriptionEvent.KIND, tuple(events))
