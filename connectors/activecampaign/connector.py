@@ -1,0 +1,134 @@
+"""`ActiveCampaignConnector`: one ActiveCampaign account as pages of normalized records.
+
+Streams, in order: `owners` (users) and `stages` (pipelines and their stages), read whole on
+every pull (a few calls); `contacts` (with their list memberships as subscription events);
+`deals`. Contacts and deals are read incrementally, see `cursor`; deal close dates and stage
+history are derived, see `history`. The connector holds no state between pulls: what it
+needs from earlier pulls comes from the cursors and from `lookup`, the store read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from connectors.activecampaign.catalog import Catalog
+from connectors.activecampaign.client import AccountClient
+from connectors.activecampaign.contacts import STREAM as CONTACTS
+from connectors.activecampaign.contacts import contact_pages
+from connectors.activecampaign.context import Lookup, PullContext, no_lookup
+from connectors.activecampaign.cursor import plan
+from connectors.activecampaign.deals import STREAM as DEALS
+from connectors.activecampaign.deals import deal_pages
+from connectors.activecampaign.normalize import owner, stages
+from connectors.activecampaign.settings import FieldMap, Options
+from connectors.activecampaign.values import BadValue, ref
+from connectors.base import Page, Pulled
+from connectors.schema import Owner, SchemaError, Stage
+
+
+class ActiveCampaignConnector:
+    """Pulls the account behind `client`; `name` is the source of every record.
+
+    `now` is the start of the pull (the next incremental pass reads from there); `lookup`
+    gives the records stored by earlier pulls, to tell stage and status changes.
+    """
+
+    def __init__(
+        self,
+        client: AccountClient,
+        *,
+        now: datetime,
+        name: str = "activecampaign",
+        fields: FieldMap | None = None,
+        options: Options | None = None,
+        lookup: Lookup = no_lookup,
+    ) -> None:
+        self.client = client
+        self.name = name
+        self.now = now
+        self.fields = fields or FieldMap()
+        self.options = options or Options()
+        self.lookup = lookup
+
+    def check_access(self) -> Mapping[str, Any]:
+        """The user the API key belongs to; `AccessError` saying what to fix."""
+        return self.client.check_access()
+
+    def pull(self, cursors: Mapping[str, str], *, full: bool = False) -> Iterator[Page]:
+        """Yield every stream's pages from its cursor on; `full` reads everything again."""
+        run = PullContext(
+            source=self.name,
+            client=self.client,
+            catalog=Catalog(self.client, self.fields),
+            fields=self.fields,
+            options=self.options,
+            lookup=self.lookup,
+            now=self.now,
+        )
+        yield from _owners(run)
+        yield from _stages(run)
+        yield from contact_pages(run, plan(cursors.get(CONTACTS), full=full, now=self.now))
+        yield from deal_pages(run, plan(cursors.get(DEALS), full=full, now=self.now))
+
+
+def _owners(run: PullContext) -> Iterator[Page]:
+    """The users, page by page; the last page names them all, so removed users leave."""
+    seen: set[str] = set()
+    total: int | None = None
+    for page in run.client.offset_pages("/users", "users"):
+        total = page.total
+        items = []
+        for raw in page.records:
+            try:
+                record = owner(run.source, raw)
+            except (BadValue, SchemaError) as error:
+                run.skipped("user", raw.get("id"), error)
+                continue
+            seen.add(record.id)
+            items.append(Pulled(record, raw))
+        yield Page("owners", Owner.KIND, tuple(items))
+    whole = total is None or total == len(seen)
+    yield Page("owners", Owner.KIND, live_ids=frozenset(seen) if whole and seen else None)
+
+
+def _stages(run: PullContext) -> Iterator[Page]:
+    """Every pipeline's stages in one page, which names them all."""
+    groups = [
+        raw for page in run.client.offset_pages("/dealGroups", "dealGroups") for raw in page.records
+    ]
+    raws = [
+        raw for page in run.client.offset_pages("/dealStages", "dealStages") for raw in page.records
+    ]
+    catalog = run.catalog
+    items = []
+    for raw in groups:
+        try:
+            group_id, title = ref(raw, "id"), raw.get("title")
+        except BadValue:
+            continue
+        if group_id is not None:
+            catalog.pipelines[group_id] = str(title or group_id)
+    for raw in raws:
+        try:
+            (record,) = stages(run.source, groups, [raw])
+        except (BadValue, SchemaError) as error:
+            run.skipped("stage", raw.get("id"), error)
+            continue
+        catalog.stage_pipelines[record.stage_id] = record.pipeline_id
+        items.append(Pulled(record, raw))
+    first: dict[str, Stage] = {}
+    for item in items:
+        stage = item.record
+        assert isinstance(stage, Stage)
+        current = first.get(stage.pipeline_id)
+        if current is None or _order(stage) < _order(current):
+            first[stage.pipeline_id] = stage
+    catalog.first_stages.update(stage.stage_id for stage in first.values())
+    live = frozenset(item.record.id for item in items) if items else None
+    yield Page("stages", Stage.KIND, tuple(items), live_ids=live)
+
+
+def _order(stage: Stage) -> tuple[int, int | str]:
+    return stage.stage_order, int(stage.stage_id) if stage.stage_id.isdigit() else stage.stage_id
