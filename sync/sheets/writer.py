@@ -1,0 +1,112 @@
+"""Publish a `Workbook` to a Google Sheet in a handful of requests, and read the Inputs back.
+
+A publish reads the spreadsheet's metadata once, then writes twice, whatever the size of the
+data (https://developers.google.com/sheets/api/limits: "Each batch request, including any
+subrequest, is counted as one API request"):
+
+1. one `spreadsheets:batchUpdate` creates the missing tabs, grows the grids that need it, and
+   sets formats, notes, widths, filters, conditional rules and charts;
+2. one `values:batchUpdate` writes every tab's cells, padded with empty strings over the old
+   grid so that no stale row survives.
+
+Each request is applied atomically ("if any request is not valid then the entire update is
+unsuccessful", https://developers.google.com/sheets/limits), and nothing is ever cleared
+separately, so a publish that fails leaves the previous values whole. Only once the values
+are in, a third request shrinks a grid that is larger than its tab needs.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from gspread.http_client import ParamsType
+
+from sync.inputs import INPUTS
+from sync.sheets.cells import Json, a1_range, sheet_value
+from sync.sheets.charts import chart_requests, rule_requests
+from sync.sheets.client import SheetsApi
+from sync.sheets.formatting import sheet_requests, shrink_request
+from sync.sheets.layout import TabPlan, plan_tabs, sheets_of
+from sync.sheets.limits import fit_cell_limit
+from sync.workbook import Workbook
+
+logger = logging.getLogger(__name__)
+
+# https://developers.google.com/sheets/api/reference/rest/v4/ValueRenderOption: numbers as
+# numbers whatever their format; a date the team typed as text in its own format
+INPUTS_READ: dict[str, str] = {
+    "valueRenderOption": "UNFORMATTED_VALUE",
+    "dateTimeRenderOption": "FORMATTED_STRING",
+}
+
+
+@dataclass(frozen=True)
+class SheetsReport:
+    url: str
+    tabs: int
+    cells: int
+    requests: int
+
+
+def read_inputs(api: SheetsApi) -> list[list[object]] | None:
+    """The Inputs tab's values row by row from A1; None when the spreadsheet lacks the tab."""
+    if INPUTS not in sheets_of(api.metadata()):
+        return None
+    quoted = INPUTS.replace("'", "''")
+    params: ParamsType = dict(INPUTS_READ)
+    return api.read_values(f"'{quoted}'!A:Z", params)
+
+
+def publish(api: SheetsApi, workbook: Workbook) -> SheetsReport:
+    """Make the spreadsheet show the workbook: its tabs created or rewritten in place.
+
+    The report counts every request sent through `api`, the reads of the Inputs tab before
+    the publish included.
+    """
+    sheets = sheets_of(api.metadata())
+    plans = plan_tabs(fit_cell_limit(workbook, sheets), sheets)
+    data = value_ranges(plans)
+    try:
+        api.batch_update(format_requests(plans))
+        api.write_values(data)
+        shrinking = [shrink_request(plan) for plan in plans if plan.write and plan.shrinks]
+        if shrinking:
+            api.batch_update(shrinking)
+    finally:
+        # whatever happened, the next publish must see the spreadsheet as it now is
+        api.forget_metadata()
+    cells = sum(len(block["values"]) * len(block["values"][0]) for block in data)
+    return SheetsReport(url=api.url, tabs=len(data), cells=cells, requests=api.calls)
+
+
+def format_requests(plans: list[TabPlan]) -> list[Json]:
+    """The one structural and formatting batch: tabs, grids, formats, rules, charts."""
+    requests: list[Json] = []
+    for plan in plans:
+        requests.extend(sheet_requests(plan))
+        requests.extend(rule_requests(plan))
+        requests.extend(chart_requests(plan))
+    return requests
+
+
+def value_ranges(plans: list[TabPlan]) -> list[Json]:
+    """Every written tab's grid as one `ValueRange`, padded with "" to the whole grown grid."""
+    data = []
+    for plan in plans:
+        if not plan.write:
+            continue
+        rows, columns = plan.grown
+        grid = [
+            [sheet_value(value) for value in row] + [""] * (columns - len(row))
+            for row in plan.tab.grid()
+        ]
+        grid.extend([""] * columns for _ in range(rows - len(grid)))
+        data.append(
+            {
+                "range": a1_range(plan.tab.name, rows, columns),
+                "majorDimension": "ROWS",
+                "values": grid,
+            }
+        )
+    return data
