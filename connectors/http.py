@@ -183,7 +183,10 @@ class ApiClient:
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
         pacer: Pacer | None = None,
+        raw: bool = False,
     ) -> Any:
+        """The parsed JSON body; with `raw`, the checked `requests.Response` itself (for a
+        library such as gspread that parses responses on its own)."""
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts),
             wait=self._wait,
@@ -192,7 +195,7 @@ class ApiClient:
             before_sleep=self._log_retry,
             reraise=True,
         )
-        return retrying(self._once, method, path, params, json_body, pacer or self.pacer)
+        return retrying(self._once, method, path, params, json_body, pacer or self.pacer, raw)
 
     def _once(
         self,
@@ -201,6 +204,7 @@ class ApiClient:
         params: Mapping[str, Any] | None,
         json_body: Any,
         pacer: Pacer | None,
+        raw: bool = False,
     ) -> Any:
         call = f"{method} {path}"
         if pacer is not None:
@@ -217,8 +221,10 @@ class ApiClient:
             )
         except requests.Timeout:
             raise RetriableError(f"{self.api} {call}: timed out") from None
-        except requests.ConnectionError as exc:
-            # the exception's text carries the full URL, query string included: keep it out
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            # a body cut off mid-transfer is not a ConnectionError to requests, yet as worth
+            # retrying; the exception's text carries the full URL, query string included:
+            # keep it out
             raise RetriableError(
                 f"{self.api} {call}: connection failed ({type(exc).__name__})"
             ) from None
@@ -230,9 +236,10 @@ class ApiClient:
         if not response.content:
             raise RetriableError(f"{self.api} {call}: empty response body")
         try:
-            return response.json()
+            body = response.json()
         except (ValueError, json.JSONDecodeError):
             raise RetriableError(f"{self.api} {call}: response is not JSON") from None
+        return response if raw else body
 
     @staticmethod
     def _wait(state: RetryCallState) -> float:

@@ -25,9 +25,11 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from kpis.money import CurrencyError
+from sync import daemon as scheduled
 from sync import doctor as doctor_checks
 from sync import run
 from sync.config import CONFIG_ENV, DEFAULT_CONFIG, Config, ConfigError, config_path, load_config
+from sync.lock import AlreadyRunning, holder, lock_path
 from sync.pull import ProgressCallback
 from sync.status import describe_status
 from sync.store import Store
@@ -65,7 +67,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _setup_logging(verbose: bool, quiet: bool) -> None:
+def _setup_logging(verbose: bool, quiet: bool) -> logging.Handler:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     handler: logging.Handler
     if sys.stderr.isatty():
@@ -81,6 +83,7 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
         root.removeHandler(installed)
     root.addHandler(handler)
     root.setLevel(level)
+    return handler
 
 
 @app.callback()
@@ -99,7 +102,10 @@ def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every page.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Log warnings only.")] = False,
 ) -> None:
-    _setup_logging(verbose, quiet)
+    handler = _setup_logging(verbose, quiet)
+    # the handler writes to this invocation's stderr: detach it when the command ends, so
+    # a caller that runs several commands in one process never logs to a closed stream
+    ctx.call_on_close(lambda: logging.getLogger().removeHandler(handler))
     ctx.obj = AppState(config_option=config, verbose=verbose)
 
 
@@ -300,3 +306,22 @@ def status(ctx: typer.Context) -> None:
         config = _config(state)
         with Store.open(config.store_path) as store:
             typer.echo(describe_status(config, store, now=_now()))
+        pid = holder(lock_path(config.store_path))
+        typer.echo("daemon: not running" if pid is None else f"daemon: running (pid {pid})")
+
+
+@app.command()
+def daemon(
+    ctx: typer.Context,
+    now: Annotated[
+        bool, typer.Option("--now", help="Sync once right away, then on the schedule.")
+    ] = False,
+) -> None:
+    """Sync on the [schedule] cron until SIGTERM or Ctrl-C, which let a running sync finish."""
+    state: AppState = ctx.obj
+    with _guarded(state):
+        config = _config(state)
+        try:
+            scheduled.serve(config, run_now=now)
+        except AlreadyRunning as exc:
+            raise _fail(EXIT_USAGE, str(exc)) from None

@@ -26,6 +26,9 @@ from pydantic import (
     model_validator,
 )
 
+from connectors.activecampaign import FieldMap, Options, normalize_base_url
+from connectors.hubspot.options import DEFAULTS as HUBSPOT
+from connectors.hubspot.options import HubSpotOptions
 from kpis.business_hours import check_country
 from kpis.engine import KPIS
 from kpis.periods import GRAINS
@@ -41,14 +44,6 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # a goal naming a typo is refused at load time
 KPI_IDS = frozenset(KPIS)
-
-# sources and outputs DESIGN.md names that this release does not ship yet: refusing them is
-# kinder than accepting a section that silently does nothing
-_NOT_YET = {
-    "connectors.hubspot": "the HubSpot connector is not in this release yet",
-    "connectors.activecampaign": "the ActiveCampaign connector is not in this release yet",
-    "sheets": "Google Sheets output is not in this release yet; use [xlsx]",
-}
 
 
 class ConfigError(Exception):
@@ -143,13 +138,99 @@ class DemoSource(_Section):
     name: str = "demo"
 
 
+class HubSpotSource(_Section):
+    """`[connectors.hubspot]`: which property holds what, for this account (docs/hubspot.md)."""
+
+    name: str = "hubspot"
+    campaign_property: str = Field(default=HUBSPOT.campaign_property, min_length=1)
+    churn_date_property: str = Field(default=HUBSPOT.churn_date_property, min_length=1)
+    followups_property: str = Field(default=HUBSPOT.followups_property, min_length=1)
+    upsell_deal_types: tuple[str, ...] = HUBSPOT.upsell_deal_types
+    lost_reason_property: str = Field(default=HUBSPOT.lost_reason_property, min_length=1)
+    lead_source_property: str = Field(default=HUBSPOT.lead_source_property, min_length=1)
+    deal_probability_property: str = Field(default=HUBSPOT.deal_probability_property, min_length=1)
+    company_currency: str | None = HUBSPOT.company_currency
+    nps_surveys: bool = HUBSPOT.nps_surveys
+    email_subscriptions: bool = HUBSPOT.email_subscriptions
+    search_overlap_minutes: int = Field(default=HUBSPOT.search_overlap_minutes, ge=0, le=1440)
+
+    @field_validator("company_currency")
+    @classmethod
+    def _code(cls, value: str | None) -> str | None:
+        return None if value is None else _currency_code(value)
+
+    def options(self) -> HubSpotOptions:
+        return HubSpotOptions(**self.model_dump(exclude={"name"}))
+
+
+_AC = FieldMap()
+
+
+class ActiveCampaignSource(_Section):
+    """`[connectors.activecampaign]`: the API URL and which custom fields hold what, by title
+    ("" switches a mapping off; docs/activecampaign.md)."""
+
+    base_url: str
+    name: str = "activecampaign"
+    timezone: str | None = None
+    lost_reason_field: str | None = _AC.lost_reason
+    campaign_field: str | None = _AC.campaign
+    source_field: str | None = _AC.source
+    churn_date_field: str | None = _AC.churn_date
+    expected_close_field: str | None = _AC.expected_close
+    upsell_pipelines: tuple[str, ...] = ()
+    upsell_field: str | None = None
+    upsell_values: tuple[str, ...] = ()
+    deleted_sweep_days: int = Field(default=7, ge=1, le=90)
+    history_from_activities: bool = True
+
+    @field_validator("base_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        return normalize_base_url(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else ReportingSection._known_zone(value)
+
+    @model_validator(mode="after")
+    def _upsell_pair(self) -> ActiveCampaignSource:
+        if bool((self.upsell_field or "").strip()) != bool(self.upsell_values):
+            raise ValueError("upsell_field and upsell_values go together: set both or neither")
+        return self
+
+    def field_map(self) -> FieldMap:
+        return FieldMap(
+            lost_reason=self.lost_reason_field,
+            campaign=self.campaign_field,
+            source=self.source_field,
+            churn_date=self.churn_date_field,
+            expected_close=self.expected_close_field,
+            upsell_pipelines=self.upsell_pipelines,
+            upsell_field=self.upsell_field,
+            upsell_values=self.upsell_values,
+        )
+
+    def sync_options(self, reporting_zone: ZoneInfo) -> Options:
+        """Naive timestamps are in `timezone`, by default the reporting time zone."""
+        return Options(
+            timezone=ZoneInfo(self.timezone) if self.timezone else reporting_zone,
+            sweep_days=self.deleted_sweep_days,
+            history_from_activities=self.history_from_activities,
+        )
+
+
 class ConnectorsSection(_Section):
     files: FilesSource | None = None
     demo: DemoSource | None = None
+    hubspot: HubSpotSource | None = None
+    activecampaign: ActiveCampaignSource | None = None
 
     @model_validator(mode="after")
     def _distinct_names(self) -> ConnectorsSection:
-        names = [source.name for source in (self.files, self.demo) if source is not None]
+        sources = (self.files, self.demo, self.hubspot, self.activecampaign)
+        names = [source.name for source in sources if source is not None]
         if len(set(names)) != len(names):
             raise ValueError(f"two sources share the name {names[0]!r}; give each its own name")
         return self
@@ -157,6 +238,53 @@ class ConnectorsSection(_Section):
 
 class XlsxSection(_Section):
     path: Path = Path("kpis.xlsx")
+
+
+class SheetsSection(_Section):
+    """The Google Sheet to publish to; the key file path is not a secret, the key is."""
+
+    spreadsheet_id: str
+    credentials_file: Path | None = None
+
+    @field_validator("spreadsheet_id")
+    @classmethod
+    def _sheet_id(cls, value: str) -> str:
+        # the id is the long token of the sheet's address: docs.google.com/spreadsheets/d/<id>/
+        pasted = re.search(r"/spreadsheets/d/([A-Za-z0-9_-]+)", value)
+        sheet_id = pasted[1] if pasted else value.strip()
+        if not re.fullmatch(r"[A-Za-z0-9_-]{10,}", sheet_id):
+            raise ValueError(
+                f"{value!r} is not a spreadsheet id: copy the long id from the sheet's address "
+                "(docs.google.com/spreadsheets/d/<id>/edit), or paste the address itself"
+            )
+        return sheet_id
+
+
+_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_CRON_DAY_TOKEN = re.compile(r"(\*|[0-7])(?:-([0-7]))?(?:/(\d+))?")
+
+
+def _standard_weekdays(expression: str) -> str:
+    """The cron expression with numeric weekdays as names, read the standard way (0 = Sunday).
+
+    APScheduler 3.x counts 0 as Monday ("The first weekday is always monday",
+    https://apscheduler.readthedocs.io/en/3.x/modules/triggers/cron.html), so "0 6 * * 1-5"
+    would run Tuesday to Saturday; names mean the same to both.
+    """
+    fields = expression.split()
+    if len(fields) != 5 or fields[4] == "*":
+        return expression
+    days: list[str] = []
+    for token in fields[4].split(","):
+        match = _CRON_DAY_TOKEN.fullmatch(token)
+        if match is None:
+            days.append(token)
+            continue
+        start, end, step = match.groups()
+        first = 0 if start == "*" else int(start)
+        last = int(end) if end else 6 if start == "*" or step else first
+        days.extend(_CRON_DAYS[day % 7] for day in range(first, last + 1, int(step or 1)))
+    return " ".join([*fields[:4], ",".join(dict.fromkeys(days))])
 
 
 class ScheduleSection(_Section):
@@ -167,14 +295,15 @@ class ScheduleSection(_Section):
     def _parses(cls, value: str) -> str:
         from apscheduler.triggers.cron import CronTrigger
 
+        expression = _standard_weekdays(value)
         try:
-            CronTrigger.from_crontab(value)
+            CronTrigger.from_crontab(expression)
         except ValueError as exc:
             raise ValueError(
                 f"{value!r} is not a five-field cron expression (minute hour day month weekday): "
                 f"{exc}"
             ) from None
-        return value
+        return expression
 
 
 class BusinessHours(_Section):
@@ -296,6 +425,7 @@ class Config(_Section):
     forecast: ForecastSection = ForecastSection()
     connectors: ConnectorsSection = ConnectorsSection()
     xlsx: XlsxSection | None = None
+    sheets: SheetsSection | None = None
     schedule: ScheduleSection = ScheduleSection()
     service: ServiceSection = ServiceSection()
     spend: tuple[SpendEntry, ...] = ()
@@ -366,26 +496,12 @@ def load_config(path: Path) -> Config:
 
 def parse_config(data: dict[str, Any], path: Path) -> Config:
     """Validate an already-parsed file; `path` names it in messages and anchors relative paths."""
-    problems = [
-        f"{key}: {reason}" for key, reason in _NOT_YET.items() if _lookup(data, key) is not None
-    ]
     if "base_dir" in data:
-        problems.append("base_dir: is not a setting (paths are relative to this file)")
-    if problems:
-        raise ConfigError(_report(path, problems))
+        raise ConfigError(f"{path}: base_dir: is not a setting (paths are relative to this file)")
     try:
         return Config.model_validate({**data, "base_dir": path.absolute().parent})
     except ValidationError as exc:
         raise ConfigError(_report(path, [_describe(error) for error in exc.errors()])) from None
-
-
-def _lookup(data: dict[str, Any], dotted: str) -> object:
-    node: object = data
-    for part in dotted.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
 
 
 def _describe(error: Any) -> str:

@@ -8,11 +8,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import requests
+
+from connectors.activecampaign import AccessError
+from connectors.activecampaign import connect as connect_activecampaign
+from connectors.activecampaign.catalog import Catalog
+from connectors.http import ApiError, AuthError
+from connectors.hubspot import HubSpotApi, probes
+from connectors.hubspot import check as check_scope
+from connectors.hubspot.endpoints import BASE_URL as HUBSPOT_API
 from kpis.money import CurrencyError, check_currencies
 from kpis.spend import check_spend_currencies
 from sync.config import Config, ConfigError, load_config
 from sync.run import kpi_settings
 from sync.schedule import next_run_time
+from sync.secrets import ACTIVECAMPAIGN_API_TOKEN, HUBSPOT_TOKEN, load_secrets
+from sync.sheets import SheetsError, load_service_account, open_sheet
+from sync.sheets import key_file as sheets_key_file
 from sync.store import Store
 
 
@@ -38,7 +50,16 @@ def run_checks(path: Path, *, now: datetime) -> list[Check]:
             f"{', '.join(config.reporting.periods)})",
         )
     ]
-    for check in (_store, _sources, _currencies, _outputs, _schedule):
+    for check in (
+        _store,
+        _sources,
+        _hubspot,
+        _activecampaign,
+        _currencies,
+        _outputs,
+        _sheets,
+        _schedule,
+    ):
         checks.extend(check(config, now))
     return checks
 
@@ -99,7 +120,7 @@ def _sources(config: Config, now: datetime) -> list[Check]:
                     "export your CRM as described in docs/files-format.md",
                 )
             )
-    if not checks:
+    if not checks and sources.hubspot is None and sources.activecampaign is None:
         checks.append(
             Check(
                 "sources",
@@ -109,6 +130,68 @@ def _sources(config: Config, now: datetime) -> list[Check]:
             )
         )
     return checks
+
+
+def _hubspot(config: Config, now: datetime) -> list[Check]:
+    """The token, HubSpot's reachability, and each scope the configured sync needs."""
+    source = config.connectors.hubspot
+    if source is None:
+        return []
+    name = f"source {source.name}"
+    token = load_secrets(config.base_dir).hubspot_token
+    if token is None:
+        fix = "put the private app's access token in the environment or in .env beside the config"
+        return [Check(f"{name} token", False, f"{HUBSPOT_TOKEN} is not set", fix)]
+    api = HubSpotApi(token, requests.Session(), attempts=1)
+    checks: list[Check] = []
+    for probe in probes(source.options()):
+        try:
+            outcome = check_scope(api, probe)
+        except AuthError as exc:
+            fix = f"set {HUBSPOT_TOKEN} to the access token shown on the private app's page"
+            return [*checks, Check(f"{name} token", False, str(exc), fix)]
+        except ApiError as exc:
+            fix = "check the network and proxy (HTTPS_PROXY); see https://status.hubspot.com"
+            return [*checks, Check(f"{name} api", False, str(exc), fix)]
+        if not checks:
+            pace = f"{api.pacer.limit} requests per {api.pacer.interval:g} s"
+            checks.append(Check(f"{name} api", True, f"{HUBSPOT_API} answers; pacing at {pace}"))
+            checks.append(Check(f"{name} token", True, f"{HUBSPOT_TOKEN} is accepted"))
+        also = f", or set {probe.optional} under [connectors.hubspot]" if probe.optional else ""
+        checks.append(
+            Check(
+                f"{name} scope {probe.scope}",
+                outcome.ok,
+                outcome.refused or f"reads {probe.needed_for}",
+                f"add {probe.scope} on the Scopes tab of the private app{also}",
+            )
+        )
+    return checks
+
+
+def _activecampaign(config: Config, now: datetime) -> list[Check]:
+    """The API URL and key (`GET /api/3/users/me`), then the mapped custom field titles."""
+    source = config.connectors.activecampaign
+    if source is None:
+        return []
+    name = f"source {source.name}"
+    fix = "base_url and the key are both under Settings > Developer > API Access"
+    key = load_secrets(config.base_dir).activecampaign_api_token
+    if key is None:
+        detail = f"{ACTIVECAMPAIGN_API_TOKEN} is not set"
+        return [Check(name, False, detail, f"put the key in the environment or in .env; {fix}")]
+    client = connect_activecampaign(source.base_url, key.get_secret_value(), requests.Session())
+    try:
+        user = client.check_access()
+        missing = Catalog(client, source.field_map()).missing_titles()
+    except (AccessError, ApiError) as exc:
+        return [Check(name, False, str(exc), fix)]
+    who = user.get("email") or user.get("username") or "its user"
+    checks = [Check(name, True, f"{source.base_url} accepts the API key of {who}")]
+    fields = "every mapped custom field exists"
+    if missing:
+        fields = f"no custom field titled {', '.join(map(repr, missing))}; those values stay empty"
+    return [*checks, Check(f"{name} fields", True, fields)]
 
 
 def _currencies(config: Config, now: datetime) -> list[Check]:
@@ -135,11 +218,51 @@ def _currencies(config: Config, now: datetime) -> list[Check]:
 
 def _outputs(config: Config, now: datetime) -> list[Check]:
     path = config.xlsx_path
+    if path is None and config.sheets is not None:
+        return []
     if path is None:
-        return [Check("outputs", False, "no output is configured", "add an [xlsx] section")]
+        return [
+            Check("outputs", False, "no output is configured", "add an [xlsx] or [sheets] section")
+        ]
     if _writable_folder(path) and (not path.exists() or os.access(path, os.W_OK)):
         return [Check("xlsx", True, f"{path} is writable")]
     return [Check("xlsx", False, f"{path} is not writable", "choose a writable [xlsx] path")]
+
+
+def _sheets(config: Config, now: datetime) -> list[Check]:
+    """The service-account key, the spreadsheet it must reach, and the right to edit it."""
+    if config.sheets is None:
+        return []
+    try:
+        path = sheets_key_file(config, load_secrets(config.base_dir))
+        account = load_service_account(path)
+    except (ConfigError, SheetsError) as exc:
+        fix = (
+            "download a JSON key of the service account (Google Cloud console, IAM, Service "
+            "accounts, Keys) and point GOOGLE_APPLICATION_CREDENTIALS or [sheets] "
+            "credentials_file at it"
+        )
+        return [Check("sheets key", False, str(exc), fix)]
+    checks = [Check("sheets key", True, f"{path} (service account {account.email})")]
+    api = open_sheet(config.sheets.spreadsheet_id, account, attempts=2)
+    share = f"open the sheet, click Share and add {account.email} as an Editor"
+    for name, probe in (("sheet", api.metadata), ("sheet write access", api.check_write)):
+        try:
+            probe()
+        except (ApiError, SheetsError) as exc:
+            fix = (
+                share
+                if isinstance(exc, AuthError)
+                else "check [sheets] spreadsheet_id, the network and the proxy (HTTPS_PROXY)"
+            )
+            return [*checks, Check(name, False, str(exc), fix)]
+        detail = (
+            f"{api.metadata()['properties']['title']!r} at {api.url}"
+            if name == "sheet"
+            else f"{account.email} may edit it"
+        )
+        checks.append(Check(name, True, detail))
+    return checks
 
 
 def _schedule(config: Config, now: datetime) -> list[Check]:

@@ -15,9 +15,12 @@ from pathlib import Path
 
 import requests
 
+from connectors.activecampaign import ActiveCampaignConnector, store_lookup
+from connectors.activecampaign import connect as connect_activecampaign
 from connectors.base import Connector
 from connectors.demo import DemoConnector
 from connectors.files import FilesConnector
+from connectors.hubspot import HubSpotConnector
 from kpis.engine import compute
 from kpis.periods import Period, parse_period, recent_periods
 from kpis.results import ResultRow
@@ -26,7 +29,11 @@ from sync.config import Config, ConfigError
 from sync.inputs import INPUTS, merge_spend, read_spend
 from sync.publication import prepare, workbook
 from sync.pull import ProgressCallback, PullReport, pull
-from sync.secrets import Secrets, load_secrets
+from sync.secrets import ACTIVECAMPAIGN_API_TOKEN, HUBSPOT_TOKEN, Secrets, load_secrets
+from sync.sheets import SheetsApi
+from sync.sheets import connect as connect_sheet
+from sync.sheets import publish as publish_sheet
+from sync.sheets.inputs import sheet_spend
 from sync.store import Store
 from sync.xlsx import read_tab, write_xlsx
 
@@ -39,7 +46,7 @@ Clock = Callable[[], datetime]
 class PublishReport:
     rows: int
     periods: int
-    outputs: tuple[Path, ...]
+    outputs: tuple[Path | str, ...]
 
     def summary(self) -> str:
         written = ", ".join(str(path) for path in self.outputs)
@@ -78,6 +85,41 @@ def build_connectors(config: Config, context: SourceContext) -> list[Connector]:
     if sources.files is not None:
         connectors.append(
             FilesConnector(config.resolve(sources.files.path), name=sources.files.name)
+        )
+    if sources.hubspot is not None:
+        token = context.secrets.hubspot_token
+        if token is None:
+            raise ConfigError(
+                f"connectors.hubspot: {HUBSPOT_TOKEN} is not set; put the private app's access "
+                "token in the environment or in a .env file beside the config"
+            )
+        hubspot = sources.hubspot
+        connectors.append(
+            HubSpotConnector(
+                token,
+                context.session,
+                name=hubspot.name,
+                options=hubspot.options(),
+                clock=lambda: now,
+            )
+        )
+    if sources.activecampaign is not None:
+        ac = sources.activecampaign
+        key = context.secrets.activecampaign_api_token
+        if key is None:
+            raise ConfigError(
+                f"connectors.activecampaign: {ACTIVECAMPAIGN_API_TOKEN} is not set; put the API "
+                "key (Settings > Developer) in the environment or in a .env file beside the config"
+            )
+        connectors.append(
+            ActiveCampaignConnector(
+                connect_activecampaign(ac.base_url, key.get_secret_value(), context.session),
+                now=now,
+                name=ac.name,
+                fields=ac.field_map(),
+                options=ac.sync_options(config.reporting.zone),
+                lookup=store_lookup(context.store, ac.name),
+            )
         )
     return connectors
 
@@ -126,11 +168,19 @@ def run_pull(
         raise ConfigError(
             "connectors: no source is configured; add [connectors.demo] or [connectors.files]"
         )
+    for connector in connectors:
+        if isinstance(connector, ActiveCampaignConnector):
+            # a wrong base_url or API key stops the pull in one line, before the store is touched
+            connector.check_access()
     return pull(store, connectors, full=full, now=clock, progress=progress)
 
 
-def kpi_settings(config: Config) -> KpiSettings:
-    """The config's KPI settings, with the spend the team typed into the Inputs tab."""
+def kpi_settings(config: Config, sheet: SheetsApi | None = None) -> KpiSettings:
+    """The config's KPI settings, with the spend the team typed into the Inputs tab.
+
+    With a Google Sheet configured its Inputs tab is read too (from `sheet`, the run's open
+    spreadsheet, if given) and wins over the .xlsx's for the months both list.
+    """
     typed: list[MonthlySpend] = []
     path = config.xlsx_path
     rows = None if path is None else read_tab(path, INPUTS)
@@ -138,6 +188,8 @@ def kpi_settings(config: Config) -> KpiSettings:
         typed, problems = read_spend(rows)
         for problem in problems:
             logger.warning("%s (row left out)", problem)
+    if config.sheets is not None:
+        typed = merge_spend(typed, sheet_spend(config, sheet))
     return config.kpi_settings(spend=merge_spend(config.monthly_spend(), typed))
 
 
@@ -150,18 +202,31 @@ def compute_rows(
 
 def run_publish(config: Config, store: Store, *, clock: Clock) -> PublishReport:
     """Compute every configured period, goal and report, and write every configured output."""
-    outputs = [path for path in (config.xlsx_path,) if path is not None]
-    if not outputs:
-        raise ConfigError("no output is configured; add an [xlsx] section")
+    files = [path for path in (config.xlsx_path,) if path is not None]
+    if not files and config.sheets is None:
+        raise ConfigError("no output is configured; add an [xlsx] or a [sheets] section")
     now = clock()
-    settings = kpi_settings(config)
+    sheet = None if config.sheets is None else connect_sheet(config)
+    settings = kpi_settings(config, sheet)
     data = store.load_dataset()
     content = prepare(config, data, settings, report_periods(config, now), now)
     book = workbook(content)
-    for path in outputs:
+    outputs: list[Path | str] = []
+    for path in files:
         write_xlsx(book, path)
+        outputs.append(path)
         logger.info(
             "wrote %d KPI rows and %d goals to %s", len(content.rows), len(content.goals), path
+        )
+    if sheet is not None:
+        published = publish_sheet(sheet, book)
+        outputs.append(published.url)
+        logger.info(
+            "wrote %d tabs, %d cells, to %s in %d requests",
+            published.tabs,
+            published.cells,
+            published.url,
+            published.requests,
         )
     periods = {row.period for row in content.rows}
     return PublishReport(rows=len(content.rows), periods=len(periods), outputs=tuple(outputs))
