@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,13 +11,13 @@ from connectors.activecampaign.context import store_lookup
 from sync.pull import pull
 from sync.store import Store
 from tests.fixtures.activecampaign.fake import FakeAccount, FakeSession, connector, deal_rows
+from tests.killing import kill_midway, stored
 
 REPO = Path(__file__).resolve().parents[1]
 GENERATED = 1000
 PAGE_SIZE = 20
 VALID_FIXTURE_DEALS = 4
 KILL_AFTER = 10 * PAGE_SIZE
-PATIENCE_SECONDS = 60.0
 
 PULL_SCRIPT = """
 import sys
@@ -46,15 +41,6 @@ with Store.open(Path(sys.argv[1])) as store:
 """
 
 
-def _stored_deals(db_path: Path) -> int:
-    """Deals committed so far, read beside the writer; 0 while the store is being created."""
-    try:
-        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
-            return int(db.execute("SELECT count(*) FROM deals").fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
-
-
 def _deals_cursor(db_path: Path) -> dict[str, object]:
     with sqlite3.connect(db_path) as db:
         (cursor,) = db.execute(
@@ -64,31 +50,15 @@ def _deals_cursor(db_path: Path) -> dict[str, object]:
     return loaded
 
 
-def _kill_mid_pull(db_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    command = [sys.executable, "-c", PULL_SCRIPT, str(db_path), str(GENERATED), str(PAGE_SIZE)]
-    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + PATIENCE_SECONDS
-    try:
-        while _stored_deals(db_path) < KILL_AFTER:
-            if process.poll() is not None:
-                raise AssertionError(f"the pull ended before the kill: {process.communicate()}")
-            assert time.monotonic() < deadline, "the pull made too little progress in time"
-            time.sleep(0.01)
-        os.kill(process.pid, signal.SIGKILL)
-    finally:
-        process.kill()
-        process.communicate()
-    assert process.returncode == -signal.SIGKILL
-
-
 def test_a_killed_pull_resumes_after_its_last_page_and_stores_each_deal_once(
     tmp_path: Path,
 ) -> None:
     """After SIGKILL mid-deals, the next pull reads on from the stored offset; each deal once."""
     db_path = tmp_path / "store.db"
-    _kill_mid_pull(db_path)
-    committed = _stored_deals(db_path)
+    kill_midway(
+        PULL_SCRIPT, [str(db_path), str(GENERATED), str(PAGE_SIZE)], db_path, "deals", KILL_AFTER
+    )
+    committed = stored(db_path, "deals")
     cursor = _deals_cursor(db_path)
     total = VALID_FIXTURE_DEALS + GENERATED
     assert KILL_AFTER <= committed < total

@@ -16,24 +16,10 @@ from connectors.http import (
     RetriableError,
     retry_after_seconds,
 )
+from tests.fakes import FakeClock
 
 BASE = "https://api.example.test"
 TOKEN = "fake-token-0000"
-
-
-class FakeClock:
-    """A monotonic clock that only moves when something sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def _client(sleeps: list[float], **kw: object) -> ApiClient:

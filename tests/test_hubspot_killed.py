@@ -8,11 +8,6 @@ kill lands inside the contacts' list pass.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from connectors.hubspot import HubSpotOptions
@@ -20,13 +15,12 @@ from sync.store import Store
 from tests.fixtures.hubspot.fake_hubspot import FakeHubSpot
 from tests.fixtures.hubspot.harness import connector, ids, pull_into
 from tests.fixtures.hubspot.session import FakeSession
-from tests.test_pull_killed import _stored_contacts
+from tests.killing import kill_midway, stored
 
 REPO = Path(__file__).resolve().parents[1]
 CONTACTS = 5_000
 PAGE = 100
 KILL_AFTER = 10 * PAGE
-PATIENCE_SECONDS = 60.0
 OPTIONS = HubSpotOptions(email_subscriptions=False, nps_surveys=False)
 
 PULL_SCRIPT = """
@@ -57,31 +51,13 @@ def account() -> FakeHubSpot:
     return fake
 
 
-def _kill_mid_pull(db_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    command = [sys.executable, "-c", PULL_SCRIPT, str(db_path)]
-    process = subprocess.Popen(command, env=env, cwd=REPO, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + PATIENCE_SECONDS
-    try:
-        while _stored_contacts(db_path) < KILL_AFTER:
-            if process.poll() is not None:
-                raise AssertionError(f"the pull ended before the kill: {process.communicate()}")
-            assert time.monotonic() < deadline, "the pull made too little progress in time"
-            time.sleep(0.01)
-        os.kill(process.pid, signal.SIGKILL)
-    finally:
-        process.kill()
-        process.communicate()
-    assert process.returncode == -signal.SIGKILL
-
-
 def test_killed_pull_resumes_after_the_last_page_and_stores_every_record_once(
     tmp_path: Path,
 ) -> None:
     """After SIGKILL mid-list, the next pull asks only for the pages not yet committed."""
     db_path = tmp_path / "store.db"
-    _kill_mid_pull(db_path)
-    committed = _stored_contacts(db_path)
+    kill_midway(PULL_SCRIPT, [str(db_path)], db_path, "contacts", KILL_AFTER)
+    committed = stored(db_path, "contacts")
     assert KILL_AFTER <= committed < CONTACTS
     assert committed % PAGE == 0, "a page was stored in part"
     with Store.open(db_path) as store:

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from connectors.files import FilesConnector
 from sync.pull import pull
 from sync.store import Store
+from tests.killing import kill_midway, stored
 
 REPO = Path(__file__).resolve().parents[1]
 ROWS = 100_000
 PAGE_SIZE = 200
 # the kill waits for this many committed pages, so it lands well inside the file
 KILL_AFTER = 5 * PAGE_SIZE
-PATIENCE_SECONDS = 60.0
 
 PULL_SCRIPT = """
 import sys
@@ -44,41 +39,16 @@ def _write_contacts(folder: Path) -> None:
         handle.writelines(f"c{i},c{i}@example.com,2026-01-01T00:00:00Z,ads,\n" for i in range(ROWS))
 
 
-def _stored_contacts(db_path: Path) -> int:
-    """Contacts committed so far, read beside the writer; 0 while the store is being created."""
-    try:
-        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
-            return int(db.execute("SELECT count(*) FROM contacts").fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
-
-
-def _kill_mid_pull(db_path: Path, folder: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    command = [sys.executable, "-c", PULL_SCRIPT, str(db_path), str(folder), str(PAGE_SIZE)]
-    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + PATIENCE_SECONDS
-    try:
-        while _stored_contacts(db_path) < KILL_AFTER:
-            if process.poll() is not None:
-                raise AssertionError(f"the pull ended before the kill: {process.communicate()}")
-            assert time.monotonic() < deadline, "the pull made too little progress in time"
-            time.sleep(0.01)
-        os.kill(process.pid, signal.SIGKILL)
-    finally:
-        process.kill()
-        process.communicate()
-    assert process.returncode == -signal.SIGKILL
-
-
 def test_killed_pull_resumes_and_stores_every_record_exactly_once(tmp_path: Path) -> None:
     """After SIGKILL mid-file, the next pull stores only the rest, and every row once."""
     folder = tmp_path / "export"
     db_path = tmp_path / "store.db"
     _write_contacts(folder)
 
-    _kill_mid_pull(db_path, folder)
-    committed = _stored_contacts(db_path)
+    kill_midway(
+        PULL_SCRIPT, [str(db_path), str(folder), str(PAGE_SIZE)], db_path, "contacts", KILL_AFTER
+    )
+    committed = stored(db_path, "contacts")
     assert KILL_AFTER <= committed < ROWS
     assert committed % PAGE_SIZE == 0, "a page was stored in part"
 
