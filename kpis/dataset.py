@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from functools import cached_property
 
 from connectors.schema import (
     Contact,
@@ -14,37 +14,97 @@ from connectors.schema import (
     SurveyResponse,
     Ticket,
 )
+from kpis.columns import (
+    Columns,
+    ContactColumns,
+    DealColumns,
+    SubscriptionColumns,
+    SurveyColumns,
+    TicketColumns,
+    VisitColumns,
+    contact_records,
+    deal_records,
+    subscription_records,
+    survey_records,
+    ticket_records,
+)
 
 
-@dataclass(frozen=True)
 class Dataset:
-    """The live (not deleted) records of every source. References resolve within a source."""
+    """The live (not deleted) records of every source. References resolve within a source.
 
-    owners: Sequence[Owner] = ()
-    stages: Sequence[Stage] = ()
-    contacts: Sequence[Contact] = ()
-    deals: Sequence[Deal] = ()
-    tickets: Sequence[Ticket] = ()
-    subscriptions: Sequence[SubscriptionEvent] = ()
-    surveys: Sequence[SurveyResponse] = ()
-    _owner_names: dict[tuple[str, str], str] = field(init=False, repr=False, compare=False)
-    _stages: dict[tuple[str, str, str], Stage] = field(init=False, repr=False, compare=False)
-    _stages_by_id: dict[tuple[str, str], Stage] = field(init=False, repr=False, compare=False)
-    _pipeline_labels: dict[tuple[str, str], str] = field(init=False, repr=False, compare=False)
+    Built from records (`Dataset(deals=[...])`), or from columns (`Dataset.of_columns`) as
+    the store loads it. The KPIs read `columns`; the record sequences are there for reports
+    and tests, built from the columns on first use when the dataset was loaded as columns.
+    A dataset is immutable: the KPIs cache what they derive from it by its identity.
+    """
 
-    def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "_owner_names", {(o.source, o.id): o.name or o.email or o.id for o in self.owners}
+    def __init__(
+        self,
+        owners: Iterable[Owner] = (),
+        stages: Iterable[Stage] = (),
+        contacts: Sequence[Contact] = (),
+        deals: Sequence[Deal] = (),
+        tickets: Sequence[Ticket] = (),
+        subscriptions: Sequence[SubscriptionEvent] = (),
+        surveys: Sequence[SurveyResponse] = (),
+    ) -> None:
+        self.owners: tuple[Owner, ...] = tuple(owners)
+        self.stages: tuple[Stage, ...] = tuple(stages)
+        self.__dict__.update(
+            contacts=list(contacts),
+            deals=list(deals),
+            tickets=list(tickets),
+            subscriptions=list(subscriptions),
+            surveys=list(surveys),
         )
-        object.__setattr__(
-            self, "_stages", {(s.source, s.pipeline_id, s.stage_id): s for s in self.stages}
+        self._owner_names = {(o.source, o.id): o.name or o.email or o.id for o in self.owners}
+        self._stages = {(s.source, s.pipeline_id, s.stage_id): s for s in self.stages}
+        self._stages_by_id = {(s.source, s.stage_id): s for s in self.stages}
+        self._pipeline_labels = {(s.source, s.pipeline_id): s.pipeline_label for s in self.stages}
+
+    @classmethod
+    def of_columns(
+        cls, owners: Iterable[Owner], stages: Iterable[Stage], columns: Columns
+    ) -> Dataset:
+        """A dataset of `columns`; its record sequences are built when first read."""
+        data = cls(owners, stages)
+        for name in ("contacts", "deals", "tickets", "subscriptions", "surveys"):
+            del data.__dict__[name]
+        data.__dict__["columns"] = columns
+        return data
+
+    @cached_property
+    def columns(self) -> Columns:
+        """The records as columns (`kpis.columns`), which is what the KPIs compute on."""
+        return Columns(
+            contacts=ContactColumns.of(self.contacts),
+            deals=DealColumns.of(self.deals),
+            visits=VisitColumns.of(self.deals),
+            tickets=TicketColumns.of(self.tickets),
+            subscriptions=SubscriptionColumns.of(self.subscriptions),
+            surveys=SurveyColumns.of(self.surveys),
         )
-        object.__setattr__(self, "_stages_by_id", {(s.source, s.stage_id): s for s in self.stages})
-        object.__setattr__(
-            self,
-            "_pipeline_labels",
-            {(s.source, s.pipeline_id): s.pipeline_label for s in self.stages},
-        )
+
+    @cached_property
+    def contacts(self) -> Sequence[Contact]:
+        return contact_records(self.columns.contacts)
+
+    @cached_property
+    def deals(self) -> Sequence[Deal]:
+        return deal_records(self.columns)
+
+    @cached_property
+    def tickets(self) -> Sequence[Ticket]:
+        return ticket_records(self.columns.tickets)
+
+    @cached_property
+    def subscriptions(self) -> Sequence[SubscriptionEvent]:
+        return subscription_records(self.columns.subscriptions)
+
+    @cached_property
+    def surveys(self) -> Sequence[SurveyResponse]:
+        return survey_records(self.columns.surveys)
 
     def owner_name(self, source: str, owner_id: str | None) -> str | None:
         """The owner's display name; the raw id when the owner is unknown, None when unset."""

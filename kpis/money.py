@@ -11,7 +11,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
+
 from connectors.schema import Deal
+from kpis.columns import DealColumns, deal_at
 from kpis.dataset import Dataset
 from kpis.settings import KpiSettings
 
@@ -68,18 +71,27 @@ class Converter:
             raise CurrencyError(self.currency, {str(deal.currency).upper(): deal})
         return deal.amount * rate
 
+    def values(self, deals: DealColumns, positions: Iterable[int]) -> list[Decimal | None]:
+        """`amount` of the deals at `positions` of the columns, in that order.
 
-def missing_rates(deals: Iterable[Deal], converter: Converter) -> dict[str, Deal]:
-    """Each currency that a deal with an amount uses and that has no rate, with its first deal."""
-    examples: dict[str, Deal] = {}
-    checked: set[str] = set()
-    for deal in deals:
-        if deal.amount is None or deal.currency is None or deal.currency in checked:
-            continue
-        checked.add(deal.currency)
-        if converter.rate(deal.currency) is None:
-            examples.setdefault(deal.currency.upper(), deal)
-    return examples
+        Raises `CurrencyError` as `amount` does; `check_currencies` first avoids it.
+        """
+        rates = [self.rate(code) for code in deals.currency.values]
+        rates.append(Decimal(1))  # NO_LABEL (-1): no currency is the reporting currency
+        amounts = deals.amount
+        codes = deals.currency.codes
+        values: list[Decimal | None] = []
+        for at in positions:
+            amount = amounts[at]
+            if amount is None:
+                values.append(None)
+                continue
+            rate = rates[codes[at]]
+            if rate is None:
+                currency = str(deals.currency.at(at)).upper()
+                raise CurrencyError(self.currency, {currency: deal_at(deals, (), at)})
+            values.append(amount * rate)
+        return values
 
 
 def check_currencies(data: Dataset, settings: KpiSettings) -> None:
@@ -88,7 +100,16 @@ def check_currencies(data: Dataset, settings: KpiSettings) -> None:
     Only deals with an amount need a rate: a deal without one never enters a sum.
     """
     converter = Converter.from_settings(settings)
-    examples = missing_rates(data.deals, converter)
+    deals = data.columns.deals
+    examples: dict[str, Deal] = {}
+    for code, currency in enumerate(deals.currency.values):
+        if converter.rate(currency) is not None:
+            continue
+        # the first deal (in dataset order) in this currency that has an amount
+        for at in np.flatnonzero(deals.currency.codes == code).tolist():
+            if deals.amount[at] is not None:
+                examples.setdefault(currency.upper(), deal_at(deals, (), at))
+                break
     if examples:
         raise CurrencyError(converter.currency, examples)
 

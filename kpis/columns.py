@@ -1,0 +1,426 @@
+"""The records the KPIs read, as columns: one array per field, one position per record.
+
+The KPIs of a large account pass over millions of records. As Python objects, building and
+walking them takes most of the time and memory; as columns, a pass is one vectorized numpy
+operation. A `Dataset` holds its records as these columns, built from record objects (tests,
+small sources) or read straight from the store (`sync.loading`), and turns a column position
+back into a record only where a report lists one.
+
+Instants are int64 microseconds since the Unix epoch (UTC); `MISSING` stands for an unset
+one and must be masked out before comparing. Text that repeats (owners, pipelines, statuses)
+is a `Labels` column of codes into its distinct values; ids are plain lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+
+from connectors.schema import (
+    Contact,
+    Deal,
+    StageVisit,
+    SubscriptionEvent,
+    SurveyResponse,
+    Ticket,
+)
+
+Instants: TypeAlias = npt.NDArray[np.int64]
+Codes: TypeAlias = npt.NDArray[np.int32]
+
+MISSING = int(np.iinfo(np.int64).min)
+"""The instant of a field that is not set (a deal still open has no `closed_at`)."""
+NO_LABEL = -1
+"""The code of a text field that is not set."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def micros(instant: datetime) -> int:
+    """An aware instant as exact microseconds since the Unix epoch."""
+    return (instant - _EPOCH) // _MICROSECOND
+
+
+def instant_of(value: int) -> datetime:
+    """The UTC instant of microseconds since the epoch (the inverse of `micros`)."""
+    return _EPOCH + timedelta(microseconds=int(value))
+
+
+def optional_instant(value: int) -> datetime | None:
+    """`instant_of`, or None for `MISSING`."""
+    return None if value == MISSING else instant_of(value)
+
+
+def instants(values: Iterable[datetime | None]) -> Instants:
+    """A column of instants; None becomes `MISSING`."""
+    return np.fromiter(
+        (MISSING if value is None else micros(value) for value in values), dtype=np.int64
+    )
+
+
+@dataclass(frozen=True)
+class Labels:
+    """A text column as codes into `values` (its distinct values); `NO_LABEL` is None."""
+
+    codes: Codes
+    values: tuple[str, ...]
+
+    @classmethod
+    def of(cls, texts: Iterable[str | None]) -> Labels:
+        """The column of `texts`, coded in order of first appearance."""
+        known: dict[str, int] = {}
+        codes = np.fromiter(
+            (NO_LABEL if text is None else known.setdefault(text, len(known)) for text in texts),
+            dtype=np.int32,
+        )
+        return cls(codes, tuple(known))
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def at(self, position: int) -> str | None:
+        """The text of the record at `position`."""
+        code = int(self.codes[position])
+        return None if code == NO_LABEL else self.values[code]
+
+    def code(self, text: str) -> int:
+        """The code of `text`; `NO_LABEL` when no record has it."""
+        try:
+            return self.values.index(text)
+        except ValueError:
+            return NO_LABEL
+
+    def texts(self) -> list[str | None]:
+        """Every record's text, in order."""
+        lookup: list[str | None] = [*self.values, None]
+        return [lookup[code] for code in self.codes.tolist()]
+
+
+def _empty_labels() -> Labels:
+    return Labels(np.zeros(0, dtype=np.int32), ())
+
+
+def _empty_instants() -> Instants:
+    return np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class DealColumns:
+    """Every field of the deals but their stage history (`VisitColumns`)."""
+
+    source: Labels = field(default_factory=_empty_labels)
+    id: Sequence[str] = ()
+    pipeline_id: Labels = field(default_factory=_empty_labels)
+    stage_id: Labels = field(default_factory=_empty_labels)
+    status: Labels = field(default_factory=_empty_labels)
+    created_at: Instants = field(default_factory=_empty_instants)
+    name: Sequence[str | None] = ()
+    amount: Sequence[Decimal | None] = ()
+    currency: Labels = field(default_factory=_empty_labels)
+    owner_id: Labels = field(default_factory=_empty_labels)
+    contact_id: Labels = field(default_factory=_empty_labels)
+    lead_source: Labels = field(default_factory=_empty_labels)
+    kind: Labels = field(default_factory=_empty_labels)
+    lost_reason: Labels = field(default_factory=_empty_labels)
+    campaign: Labels = field(default_factory=_empty_labels)
+    closed_at: Instants = field(default_factory=_empty_instants)
+    expected_close_at: Instants = field(default_factory=_empty_instants)
+    probability: npt.NDArray[np.float64] = field(
+        default_factory=lambda: np.zeros(0, dtype=np.float64)
+    )
+    """NaN where the deal has no probability of its own."""
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+    @classmethod
+    def of(cls, deals: Sequence[Deal]) -> DealColumns:
+        return cls(
+            source=Labels.of(d.source for d in deals),
+            id=[d.id for d in deals],
+            pipeline_id=Labels.of(d.pipeline_id for d in deals),
+            stage_id=Labels.of(d.stage_id for d in deals),
+            status=Labels.of(d.status for d in deals),
+            created_at=instants(d.created_at for d in deals),
+            name=[d.name for d in deals],
+            amount=[d.amount for d in deals],
+            currency=Labels.of(d.currency for d in deals),
+            owner_id=Labels.of(d.owner_id for d in deals),
+            contact_id=Labels.of(d.contact_id for d in deals),
+            lead_source=Labels.of(d.lead_source for d in deals),
+            kind=Labels.of(d.kind for d in deals),
+            lost_reason=Labels.of(d.lost_reason for d in deals),
+            campaign=Labels.of(d.campaign for d in deals),
+            closed_at=instants(d.closed_at for d in deals),
+            expected_close_at=instants(d.expected_close_at for d in deals),
+            probability=np.fromiter(
+                (np.nan if d.probability is None else d.probability for d in deals),
+                dtype=np.float64,
+            ),
+        )
+
+    def is_status(self, status: str) -> npt.NDArray[np.bool_]:
+        """Which deals have `status` (`open`, `won` or `lost`)."""
+        found: npt.NDArray[np.bool_] = self.status.codes == self.status.code(status)
+        return found
+
+
+@dataclass(frozen=True)
+class VisitColumns:
+    """The stage history of every deal: one position per visit, by deal, in entered order."""
+
+    deal: Codes = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    """The position of the visit's deal in `DealColumns`."""
+    stage_id: Labels = field(default_factory=_empty_labels)
+    entered_at: Instants = field(default_factory=_empty_instants)
+    exited_at: Instants = field(default_factory=_empty_instants)
+
+    def __len__(self) -> int:
+        return len(self.deal)
+
+    @classmethod
+    def of(cls, deals: Sequence[Deal]) -> VisitColumns:
+        visits = [(at, visit) for at, deal in enumerate(deals) for visit in deal.stage_history]
+        return cls(
+            deal=np.fromiter((at for at, _ in visits), dtype=np.int32, count=len(visits)),
+            stage_id=Labels.of(visit.stage_id for _, visit in visits),
+            entered_at=instants(visit.entered_at for _, visit in visits),
+            exited_at=instants(visit.exited_at for _, visit in visits),
+        )
+
+
+@dataclass(frozen=True)
+class ContactColumns:
+    """The contacts' fields; a dataset may hold only the contacts that are customers."""
+
+    source: Labels = field(default_factory=_empty_labels)
+    id: Sequence[str] = ()
+    created_at: Instants = field(default_factory=_empty_instants)
+    email: Sequence[str | None] = ()
+    lead_source: Labels = field(default_factory=_empty_labels)
+    churned_at: Instants = field(default_factory=_empty_instants)
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+    @classmethod
+    def of(cls, contacts: Sequence[Contact]) -> ContactColumns:
+        return cls(
+            source=Labels.of(c.source for c in contacts),
+            id=[c.id for c in contacts],
+            created_at=instants(c.created_at for c in contacts),
+            email=[c.email for c in contacts],
+            lead_source=Labels.of(c.lead_source for c in contacts),
+            churned_at=instants(c.churned_at for c in contacts),
+        )
+
+
+@dataclass(frozen=True)
+class TicketColumns:
+    source: Labels = field(default_factory=_empty_labels)
+    id: Sequence[str] = ()
+    created_at: Instants = field(default_factory=_empty_instants)
+    closed_at: Instants = field(default_factory=_empty_instants)
+    owner_id: Labels = field(default_factory=_empty_labels)
+    followups: npt.NDArray[np.int64] = field(default_factory=_empty_instants)
+    pipeline: Labels = field(default_factory=_empty_labels)
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+    @classmethod
+    def of(cls, tickets: Sequence[Ticket]) -> TicketColumns:
+        return cls(
+            source=Labels.of(t.source for t in tickets),
+            id=[t.id for t in tickets],
+            created_at=instants(t.created_at for t in tickets),
+            closed_at=instants(t.closed_at for t in tickets),
+            owner_id=Labels.of(t.owner_id for t in tickets),
+            followups=np.fromiter((t.followups for t in tickets), dtype=np.int64),
+            pipeline=Labels.of(t.pipeline for t in tickets),
+        )
+
+
+@dataclass(frozen=True)
+class SubscriptionColumns:
+    source: Labels = field(default_factory=_empty_labels)
+    contact_id: Labels = field(default_factory=_empty_labels)
+    list: Labels = field(default_factory=_empty_labels)
+    action: Labels = field(default_factory=_empty_labels)
+    at: Instants = field(default_factory=_empty_instants)
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+    @classmethod
+    def of(cls, events: Sequence[SubscriptionEvent]) -> SubscriptionColumns:
+        return cls(
+            source=Labels.of(e.source for e in events),
+            contact_id=Labels.of(e.contact_id for e in events),
+            list=Labels.of(e.list for e in events),
+            action=Labels.of(e.action for e in events),
+            at=instants(e.at for e in events),
+        )
+
+
+@dataclass(frozen=True)
+class SurveyColumns:
+    source: Labels = field(default_factory=_empty_labels)
+    id: Sequence[str] = ()
+    score: npt.NDArray[np.int64] = field(default_factory=_empty_instants)
+    submitted_at: Instants = field(default_factory=_empty_instants)
+    contact_id: Labels = field(default_factory=_empty_labels)
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+    @classmethod
+    def of(cls, surveys: Sequence[SurveyResponse]) -> SurveyColumns:
+        return cls(
+            source=Labels.of(s.source for s in surveys),
+            id=[s.id for s in surveys],
+            score=np.fromiter((s.score for s in surveys), dtype=np.int64),
+            submitted_at=instants(s.submitted_at for s in surveys),
+            contact_id=Labels.of(s.contact_id for s in surveys),
+        )
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Every record collection of a dataset but owners and stages (which stay records)."""
+
+    contacts: ContactColumns = field(default_factory=ContactColumns)
+    deals: DealColumns = field(default_factory=DealColumns)
+    visits: VisitColumns = field(default_factory=VisitColumns)
+    tickets: TicketColumns = field(default_factory=TicketColumns)
+    subscriptions: SubscriptionColumns = field(default_factory=SubscriptionColumns)
+    surveys: SurveyColumns = field(default_factory=SurveyColumns)
+
+
+def _new(record_type: type[Any], **values: Any) -> Any:
+    """A record with its fields set as they are: columns hold values the schema checked."""
+    record = object.__new__(record_type)
+    for name, value in values.items():
+        object.__setattr__(record, name, value)
+    return record
+
+
+def deal_at(deals: DealColumns, visits: Sequence[StageVisit], at: int) -> Deal:
+    """The deal at position `at`, with its stage history `visits`."""
+    deal: Deal = _new(
+        Deal,
+        source=deals.source.at(at),
+        id=deals.id[at],
+        pipeline_id=deals.pipeline_id.at(at),
+        stage_id=deals.stage_id.at(at),
+        status=deals.status.at(at),
+        created_at=instant_of(deals.created_at[at]),
+        name=deals.name[at],
+        amount=deals.amount[at],
+        currency=deals.currency.at(at),
+        owner_id=deals.owner_id.at(at),
+        contact_id=deals.contact_id.at(at),
+        lead_source=deals.lead_source.at(at),
+        kind=deals.kind.at(at),
+        lost_reason=deals.lost_reason.at(at),
+        campaign=deals.campaign.at(at),
+        closed_at=optional_instant(deals.closed_at[at]),
+        expected_close_at=optional_instant(deals.expected_close_at[at]),
+        probability=None if np.isnan(deals.probability[at]) else float(deals.probability[at]),
+        stage_history=tuple(visits),
+    )
+    return deal
+
+
+def deal_records(columns: Columns) -> list[Deal]:
+    """Every deal as a record, with its stage history."""
+    visits = columns.visits
+    history: list[list[StageVisit]] = [[] for _ in range(len(columns.deals))]
+    stage_ids = visits.stage_id.texts()
+    for at, deal in enumerate(visits.deal.tolist()):
+        history[deal].append(
+            _new(
+                StageVisit,
+                stage_id=stage_ids[at],
+                entered_at=instant_of(visits.entered_at[at]),
+                exited_at=optional_instant(visits.exited_at[at]),
+            )
+        )
+    return [deal_at(columns.deals, history[at], at) for at in range(len(columns.deals))]
+
+
+def contact_records(contacts: ContactColumns) -> list[Contact]:
+    return [
+        _new(
+            Contact,
+            source=contacts.source.at(at),
+            id=contacts.id[at],
+            created_at=instant_of(contacts.created_at[at]),
+            email=contacts.email[at],
+            lead_source=contacts.lead_source.at(at),
+            churned_at=optional_instant(contacts.churned_at[at]),
+        )
+        for at in range(len(contacts))
+    ]
+
+
+def ticket_records(tickets: TicketColumns) -> list[Ticket]:
+    return [
+        _new(
+            Ticket,
+            source=tickets.source.at(at),
+            id=tickets.id[at],
+            created_at=instant_of(tickets.created_at[at]),
+            closed_at=optional_instant(tickets.closed_at[at]),
+            owner_id=tickets.owner_id.at(at),
+            followups=int(tickets.followups[at]),
+            pipeline=tickets.pipeline.at(at),
+        )
+        for at in range(len(tickets))
+    ]
+
+
+def subscription_records(events: SubscriptionColumns) -> list[SubscriptionEvent]:
+    return [
+        SubscriptionEvent(
+            source=str(events.source.at(at)),
+            contact_id=str(events.contact_id.at(at)),
+            list=str(events.list.at(at)),
+            action=events.action.at(at),  # type: ignore[arg-type]
+            at=instant_of(events.at[at]),
+        )
+        for at in range(len(events))
+    ]
+
+
+def survey_records(surveys: SurveyColumns) -> list[SurveyResponse]:
+    return [
+        _new(
+            SurveyResponse,
+            source=surveys.source.at(at),
+            id=surveys.id[at],
+            score=int(surveys.score[at]),
+            submitted_at=instant_of(surveys.submitted_at[at]),
+            contact_id=surveys.contact_id.at(at),
+        )
+        for at in range(len(surveys))
+    ]
+
+
+def group_by(codes: Codes, count: int) -> Callable[[npt.NDArray[Any]], list[npt.NDArray[Any]]]:
+    """Splits arrays aligned with `codes` into one array per code `0..count-1`, order kept."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(count + 1))
+
+    def split(values: npt.NDArray[Any]) -> list[npt.NDArray[Any]]:
+        ordered = values[order]
+        return [ordered[bounds[c] : bounds[c + 1]] for c in range(count)]
+
+    return split
