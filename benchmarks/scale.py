@@ -87,13 +87,16 @@ def run(path: Path, months: int) -> Steps:
     steps = Steps()
     periods = recent_periods("month", NOW, months, ZONE)
     current = period_containing("month", NOW.astimezone(ZONE).date(), ZONE)
-    with Store.open(path) as store, steps.step("load"):
-        data = store.load_dataset()
+    with Store.open(path) as store:
+        with steps.step("load"):
+            data = store.load_dataset(contacts="customers")
+        contacts = store.counts()["contacts"]
+    columns = data.columns
     print(
-        f"  {len(data.contacts):,} contacts, {len(data.deals):,} deals "
-        f"({sum(len(d.stage_history) for d in data.deals):,} stage visits), "
-        f"{len(data.tickets):,} tickets, {len(data.surveys):,} surveys, "
-        f"{len(data.subscriptions):,} subscription events"
+        f"  {len(columns.deals):,} deals ({len(columns.visits):,} stage visits), "
+        f"{len(columns.tickets):,} tickets, {len(columns.surveys):,} surveys, "
+        f"{len(columns.subscriptions):,} subscription events; "
+        f"{len(columns.contacts):,} of {contacts:,} contacts are customers, the only ones read"
     )
     rows = _compute_kpis(steps, data, periods)
     print(f"  {len(rows):,} result rows over {months} monthly periods")

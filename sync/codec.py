@@ -4,7 +4,8 @@ Each table's layout (`Table`) and its SQL (`Statements`) are built here from the
 
 The columns are derived from the schema's dataclass fields, so the store mirrors the schema:
 timestamps are fixed-width ISO-8601 UTC text (so text order is time order), Decimal amounts
-are text (an exact round trip), stage history is JSON text. Changing a record's fields
+are text (an exact round trip). A deal's stage history is not a column: its visits are rows
+of their own table (`sync.visits`). Changing a record's fields
 changes its table: bump `sync.store.SCHEMA_VERSION` and add a migration, or opening an
 existing store fails with the differing columns named.
 
@@ -15,8 +16,6 @@ conversions, which cost several times more than reading the row (see `Table.reco
 
 from __future__ import annotations
 
-import json
-import re
 import sys
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -33,7 +32,6 @@ from connectors.schema import (
     Owner,
     Record,
     Stage,
-    StageVisit,
     SubscriptionEvent,
     SurveyResponse,
     Ticket,
@@ -46,6 +44,8 @@ R = TypeVar("R", bound=Record)
 KEY_COLUMNS = ("source", "id")
 # beside the record's fields in every record table
 META_COLUMNS = ("raw", "deleted", "synced_at")
+# fields kept in a table of their own rather than a column (`sync.visits`)
+CHILD_FIELDS = frozenset({"stage_history"})
 # text fields that repeat a few values over many records: a loaded record shares one string
 # per value instead of holding its own copy (at a million contacts, a few hundred MB)
 SHARED_TEXT = frozenset(
@@ -80,72 +80,15 @@ def parse_utc(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
-def _visits_text(visits: tuple[StageVisit, ...]) -> str:
-    if not visits:
-        return "[]"
-    return json.dumps(
-        [
-            {
-                "stage_id": visit.stage_id,
-                "entered_at": utc_text(visit.entered_at),
-                "exited_at": None if visit.exited_at is None else utc_text(visit.exited_at),
-            }
-            for visit in visits
-        ]
-    )
-
-
 def _load_instant(text: str) -> datetime:
     """An instant `utc_text` wrote: its `+00:00` parses to `UTC` itself, so no conversion."""
     return datetime.fromisoformat(text)
-
-
-# `_visits_text` writes one fixed layout; a stage id without a backslash has no quote in it
-_VISIT = re.compile(
-    r'\{"stage_id": "([^"\\]*)", "entered_at": "([^"]*)", "exited_at": (?:"([^"]*)"|null)\}'
-)
-_VISIT_START = '{"stage_id": '
 
 
 def _slot_setter(record_type: type[Any], name: str) -> Callable[[Any, Any], None]:
     """Sets one field of a slotted record; its descriptor works on a frozen dataclass too."""
     setter: Callable[[Any, Any], None] = getattr(record_type, name).__set__
     return setter
-
-
-_SET_VISIT_STAGE = _slot_setter(StageVisit, "stage_id")
-_SET_VISIT_ENTERED = _slot_setter(StageVisit, "entered_at")
-_SET_VISIT_EXITED = _slot_setter(StageVisit, "exited_at")
-
-
-def _load_visits(text: str) -> tuple[StageVisit, ...]:
-    """The visits `_visits_text` wrote, built as they are (they were sorted and checked then).
-
-    The layout is fixed, so a regular expression reads it, in half the time of `json.loads`;
-    JSON parses what it cannot read exactly (an escaped stage id). A visit entered when the
-    one before was exited shares that instant's object.
-    """
-    if text == "[]":
-        return ()
-    items: list[tuple[str, str, str | None]] = [] if "\\" in text else _VISIT.findall(text)
-    if len(items) != text.count(_VISIT_START):
-        items = [(v["stage_id"], v["entered_at"], v["exited_at"]) for v in json.loads(text)]
-    visits = []
-    exited_text: str | None = None
-    exited: datetime | None = None
-    for stage_id, entered_text, next_exited_text in items:
-        if exited is not None and entered_text == exited_text:
-            entered = exited
-        else:
-            entered = _load_instant(entered_text)
-        exited_text = next_exited_text or None
-        exited = None if exited_text is None else _load_instant(exited_text)
-        visit = object.__new__(StageVisit)
-        _SET_VISIT_STAGE(visit, sys.intern(stage_id))
-        _SET_VISIT_ENTERED(visit, entered)
-        _SET_VISIT_EXITED(visit, exited)
-        visits.append(visit)
-    return tuple(visits)
 
 
 def _same(value: Any) -> Any:
@@ -189,8 +132,6 @@ def _codec(
         return "TEXT", str, Decimal
     if hint is datetime:
         return "TEXT", utc_text, _load_instant
-    if get_origin(hint) is tuple and get_args(hint) == (StageVisit, ...):
-        return "TEXT", _visits_text, _load_visits
     raise TypeError(f"no column type for a field annotated {hint!r}")
 
 
@@ -216,6 +157,8 @@ class Table(Generic[R]):
     name: str
     record_type: type[R]
     columns: tuple[Column, ...]
+    children: Mapping[str, Any] = field(default_factory=dict)
+    """Fields stored in a table of their own, set to this default when a row is loaded."""
     _values: Callable[[R], tuple[Any, ...]] = field(init=False, repr=False, compare=False)
     _encoders: tuple[tuple[int, Callable[[Any], SqlValue]], ...] = field(
         init=False, repr=False, compare=False
@@ -234,7 +177,7 @@ class Table(Generic[R]):
             if column.encode is not _same
         )
         object.__setattr__(self, "_encoders", encoders)
-        object.__setattr__(self, "_load", _loader(self.record_type, self.columns))
+        object.__setattr__(self, "_load", _loader(self.record_type, self.columns, self.children))
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -260,7 +203,7 @@ class Table(Generic[R]):
 
 
 def _loader(
-    record_type: type[R], columns: tuple[Column, ...]
+    record_type: type[R], columns: tuple[Column, ...], defaults: Mapping[str, Any]
 ) -> Callable[[str, Iterable[Sequence[SqlValue]]], list[R]]:
     """A function that builds the records of rows of `Statements.live`, written for one table.
 
@@ -286,6 +229,10 @@ def _loader(
             decoded = f"decode{index}({value})"
             value = f"None if {value} is None else {decoded}" if column.nullable else decoded
         lines.append(f"        set{index}(record, {value})")
+    for index, (name, default) in enumerate(defaults.items()):
+        namespace[f"set_default{index}"] = _slot_setter(record_type, name)
+        namespace[f"default{index}"] = default
+        lines.append(f"        set_default{index}(record, default{index})")
     lines += ["        append(record)", "    return loaded"]
     exec("\n".join(lines), namespace)  # noqa: S102 - source built above from schema names only
     load: Callable[[str, Iterable[Sequence[SqlValue]]], list[R]] = namespace["load"]
@@ -299,9 +246,10 @@ def table_of(record_type: type[R], name: str) -> Table[R]:
     clash = set(by_name) & set(META_COLUMNS)
     if clash:
         raise TypeError(f"{record_type.__name__} fields clash with store columns: {clash}")
-    order = [*KEY_COLUMNS, *(n for n in by_name if n not in KEY_COLUMNS)]
+    children = {n: by_name[n].default for n in by_name if n in CHILD_FIELDS}
+    order = [*KEY_COLUMNS, *(n for n in by_name if n not in KEY_COLUMNS and n not in children)]
     columns = tuple(_column(n, hints[n]) for n in order)
-    return Table(record_type.KIND, name, record_type, columns)
+    return Table(record_type.KIND, name, record_type, columns, children)
 
 
 class Statements:

@@ -17,6 +17,7 @@ from connectors.http import ApiError, AuthError
 from connectors.hubspot import HubSpotApi, probes
 from connectors.hubspot import check as check_scope
 from connectors.hubspot.endpoints import BASE_URL as HUBSPOT_API
+from kpis.columns import NO_LABEL
 from kpis.money import CurrencyError, check_currencies
 from kpis.spend import check_spend_currencies
 from sync.config import Config, ConfigError, load_config
@@ -198,14 +199,17 @@ def _currencies(config: Config, now: datetime) -> list[Check]:
     if not config.store_path.exists():
         return []
     with Store.open(config.store_path) as store:
-        data = store.load_dataset()
+        data = store.load_dataset(contacts="customers")
     try:
         settings = kpi_settings(config)
         check_currencies(data, settings)
         check_spend_currencies(settings)
     except CurrencyError as exc:
         return [Check("currencies", False, str(exc), "add the rate under [currency.rates]")]
-    seen = sorted({deal.currency or config.reporting.currency for deal in data.deals})
+    currencies = data.columns.deals.currency
+    # a deal without a currency is in the reporting currency
+    unset = bool((currencies.codes == NO_LABEL).any())
+    seen = sorted({*currencies.values, *([config.reporting.currency] if unset else [])})
     converted = ", ".join(seen) or "no deals yet"
     return [
         Check(

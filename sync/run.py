@@ -196,7 +196,7 @@ def kpi_settings(config: Config, sheet: SheetsApi | None = None) -> KpiSettings:
 def compute_rows(
     config: Config, store: Store, *, now: datetime, period: str | None = None
 ) -> list[ResultRow]:
-    data = store.load_dataset()
+    data = store.load_dataset(contacts="customers")
     return compute(data, report_periods(config, now, period), kpi_settings(config))
 
 
@@ -208,7 +208,7 @@ def run_publish(config: Config, store: Store, *, clock: Clock) -> PublishReport:
     now = clock()
     sheet = None if config.sheets is None else connect_sheet(config)
     settings = kpi_settings(config, sheet)
-    data = store.load_dataset()
+    data = store.load_dataset(contacts="customers")
     content = prepare(config, data, settings, report_periods(config, now), now)
     book = workbook(content)
     outputs: list[Path | str] = []

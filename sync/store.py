@@ -16,14 +16,13 @@ of other hosts are left as they are: their processes cannot be checked from here
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import os
 import socket
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,19 +31,15 @@ from types import TracebackType
 from typing import Literal, TypeAlias, cast
 
 from connectors.base import Page, Pulled
-from connectors.schema import Record
+from connectors.schema import Deal, Record
 from kpis.dataset import Dataset
+from sync import visits
 from sync.codec import (
-    CONTACTS,
-    DEALS,
     META_COLUMNS,
     OWNERS,
     STAGES,
     STATEMENTS,
-    SUBSCRIPTIONS,
-    SURVEYS,
     TABLES,
-    TICKETS,
     R,
     SqlValue,
     Statements,
@@ -52,11 +47,13 @@ from sync.codec import (
     parse_utc,
     utc_text,
 )
+from sync.loading import load_columns
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 RunOutcome: TypeAlias = Literal["running", "ok", "failed", "interrupted"]
+ContactScope: TypeAlias = Literal["all", "customers"]
 
 _HOST = socket.gethostname()
 _PROCESS_TOKEN = uuid.uuid4().hex
@@ -102,16 +99,18 @@ _CURSORS_DDL = (
 )
 
 
-def _create_v1(db: sqlite3.Connection) -> None:
+def _create(db: sqlite3.Connection) -> None:
+    """A new store, at `SCHEMA_VERSION`."""
     for sql in STATEMENTS.values():
         db.execute(sql.create)
+    db.execute(visits.CREATE)
     db.execute(_CURSORS_DDL)
     db.execute(_RUNS_DDL)
 
 
-# _MIGRATIONS[n] brings a store from user_version n to n + 1
-_MIGRATIONS = (_create_v1,)
-assert len(_MIGRATIONS) == SCHEMA_VERSION
+# _UPGRADES[n] brings a store written at user_version n to n + 1
+_UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {1: visits.upgrade_from_json}
+assert set(_UPGRADES) == set(range(1, SCHEMA_VERSION))
 
 
 def _process_exists(pid: int) -> bool:
@@ -125,23 +124,6 @@ def _process_exists(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-@contextmanager
-def _collection_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside: for building millions of acyclic records.
-
-    Records hold no reference cycles, so a collection during a load frees nothing, yet the
-    collector would walk the growing heap of new records again and again (a sixth of the
-    load time at a million contacts).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _abandoned(host: str, pid: int, process: str) -> bool:
@@ -212,8 +194,10 @@ class Store:
                     f"{self.path} has store version {version}; this program reads up to "
                     f"{SCHEMA_VERSION}: upgrade crm-kpi-sync"
                 )
-            for step in _MIGRATIONS[version:]:
-                step(db)
+            if version == 0:
+                _create(db)
+            for step in range(version or SCHEMA_VERSION, SCHEMA_VERSION):
+                _UPGRADES[step](db)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._check_columns()
 
@@ -226,6 +210,12 @@ class Store:
                     f"{self.path}: table {table.name} has columns {found}, "
                     f"this version expects {expected}; the store needs a migration"
                 )
+        found = [row[1] for row in self._db.execute(f"PRAGMA table_info({visits.TABLE})")]
+        if found != visits.COLUMNS:
+            raise StoreError(
+                f"{self.path}: table {visits.TABLE} has columns {found}, "
+                f"this version expects {visits.COLUMNS}; the store needs a migration"
+            )
 
     def cursors(self, source: str) -> dict[str, str]:
         """The stored cursor of each stream of `source`."""
@@ -246,7 +236,13 @@ class Store:
             "WHERE source = ? AND id = ? AND deleted = 0",
             (source, record_id),
         ).fetchone()
-        return None if row is None else cast(Record, table.records(source, [row])[0])
+        if row is None:
+            return None
+        record = cast(Record, table.records(source, [row])[0])
+        if isinstance(record, Deal):
+            history = visits.of_deal(self._db, source, record_id)
+            object.__setattr__(record, "stage_history", history)
+        return record
 
     def clear_cursors(self, source: str) -> None:
         """Forget where `source` got to, so that its next pull starts from the beginning."""
@@ -267,6 +263,8 @@ class Store:
         with self._transaction() as db:
             rows = (self._row(source, page, item, stamp) for item in page.items)
             db.executemany(sql.upsert, rows)
+            if page.kind == Deal.KIND:
+                visits.replace(db, (cast(Deal, item.record) for item in page.items))
             deleted = db.executemany(
                 sql.delete, ((stamp, source, record_id) for record_id in page.deleted)
             ).rowcount
@@ -307,26 +305,22 @@ class Store:
         db.execute("DELETE FROM temp.live_ids")
         return int(swept)
 
-    def load_dataset(self) -> Dataset:
-        """Every live (not deleted) record as schema records, by source, then id.
+    def load_dataset(self, *, contacts: ContactScope = "all") -> Dataset:
+        """Every live (not deleted) record, as columns (`kpis.columns`), by source, then id.
 
-        All tables are read in one transaction, so a pull committing meanwhile is either
-        wholly in the dataset or not at all.
+        `contacts="customers"` loads only the contacts of won deals, the only ones the KPIs
+        read: at a million contacts that is most of the load. All tables are read in one
+        transaction, so a pull committing meanwhile is either wholly in the dataset or not.
         """
-        with _collection_paused():
-            self._db.execute("BEGIN")
-            try:
-                return Dataset(
-                    owners=self._live(OWNERS),
-                    stages=self._live(STAGES),
-                    contacts=self._live(CONTACTS),
-                    deals=self._live(DEALS),
-                    tickets=self._live(TICKETS),
-                    subscriptions=self._live(SUBSCRIPTIONS),
-                    surveys=self._live(SURVEYS),
-                )
-            finally:
-                self._db.execute("COMMIT")
+        self._db.execute("BEGIN")
+        try:
+            return Dataset.of_columns(
+                self._live(OWNERS),
+                self._live(STAGES),
+                load_columns(self._db, customers_only=contacts == "customers"),
+            )
+        finally:
+            self._db.execute("COMMIT")
 
     def _live(self, table: Table[R]) -> list[R]:
         sql = STATEMENTS[table.kind]

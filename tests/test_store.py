@@ -161,15 +161,6 @@ def test_stage_history_keeps_any_stage_id(store: Store, stage_id: str) -> None:
     assert store.load_dataset().deals == [deal]
 
 
-def test_a_visit_entered_when_the_last_was_exited_shares_that_instant(store: Store) -> None:
-    """The exit of one visit and the entry of the next, the same instant, load as one object."""
-    deal = FULL_RECORDS["deal"]
-    store.commit_page("crm", _page(deal), synced_at=SYNCED)
-    (loaded,) = store.load_dataset().deals
-    first, second = loaded.stage_history
-    assert second.entered_at is first.exited_at
-
-
 def test_repeated_text_loads_as_one_shared_string(store: Store) -> None:
     """Two deals of one owner, pipeline, stage and currency share each of those strings."""
     deals = [

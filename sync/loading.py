@@ -1,0 +1,366 @@
+"""Reading the store's records as columns (`kpis.columns`), a whole column at a time.
+
+Fetching rows one by one makes a Python object of every value, which at a large account
+(millions of values) costs more than computing every KPI. Instead each column comes back as
+one string that SQLite concatenates (`group_concat`), which numpy or one `str.split` turns
+into an array:
+
+- instants are fixed-width `utc_text`, concatenated with no separator and parsed at once
+  (`parse_instants`); an unset one is a run of spaces;
+- other text is joined with the unit separator (U+001F), an unset value read as U+001E;
+- a column whose parts do not come out one per row (a value holding U+001F), or with more
+  U+001E parts than unset values (a value that is U+001E), is read again row by row, so no
+  value is ever split or taken as unset wrongly.
+
+Sorting in SQLite would cost as much as the read, so rows come in the table's order and are
+put in `(source, id)` order here, the order `Dataset` promises (usually they already are).
+REAL columns are read row by row, because SQLite's text form of a float is not always exact.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from decimal import Decimal
+from itertools import pairwise
+from typing import Literal, TypeAlias, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from kpis.columns import (
+    MISSING,
+    NO_LABEL,
+    Columns,
+    ContactColumns,
+    DealColumns,
+    Instants,
+    Labels,
+    SubscriptionColumns,
+    SurveyColumns,
+    TicketColumns,
+    VisitColumns,
+    micros,
+)
+from sync.codec import parse_utc
+from sync.visits import TABLE as VISITS
+
+Part: TypeAlias = str | None
+T = TypeVar("T", bound=np.generic)
+Kind: TypeAlias = Literal["key", "text", "instant", "integer"]
+"""`key`: text never NULL; `text`: text that may be NULL."""
+
+SEPARATOR = "\x1f"
+_WIDTH = len("2026-10-01T09:30:00.000000+00:00")
+_UNSET = " " * _WIDTH
+_DIGITS = {"year": (0, 4), "month": (5, 7), "day": (8, 10), "hour": (11, 13)}
+_DIGITS |= {"minute": (14, 16), "second": (17, 19), "micro": (20, 26)}
+_LAYOUT = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":", 19: ".", 26: "+", 27: "0", 28: "0"}
+_LAYOUT |= {29: ":", 30: "0", 31: "0"}
+_AGGREGATES: dict[Kind, str] = {
+    "key": "group_concat({0}, char(31))",
+    "text": "group_concat(ifnull({0}, char(30)), char(31)), count({0})",
+    "instant": f"group_concat(ifnull({{0}}, '{_UNSET}'), '')",
+    "integer": "group_concat({0}, ',')",
+}
+_NULL = "\x1e"
+"""What an unset text reads as; a value that is this character itself is told apart by count."""
+
+
+def parse_instants(text: str, count: int) -> Instants:
+    """Microseconds since the epoch of `count` concatenated `utc_text` instants.
+
+    A run of spaces is `MISSING`. Anything else not in `utc_text`'s exact layout is parsed
+    one instant at a time, so an odd value is still read right, only slower.
+    """
+    raw = np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8)
+    if len(raw) != count * _WIDTH:
+        raise ValueError(f"{len(text)} characters do not hold {count} instants")
+    table = raw.reshape(count, _WIDTH)
+    unset = np.all(table == ord(" "), axis=1)
+    # uint8 wraps around below "0", so one comparison tells every non-digit
+    digits = np.all(table[:, _DIGIT_AT] - np.uint8(ord("0")) <= 9, axis=1)
+    laid_out = np.all(table[:, list(_LAYOUT)] == _LAYOUT_BYTES, axis=1)
+    if not np.all(unset | (digits & laid_out)):
+        return _parse_each(text, count)
+    number = {name: _number(table, first, stop) for name, (first, stop) in _DIGITS.items()}
+    days = _days_from_civil(number["year"], number["month"], number["day"])
+    seconds = ((days * 24 + number["hour"]) * 60 + number["minute"]) * 60 + number["second"]
+    micros: Instants = seconds * 1_000_000 + number["micro"]
+    micros[unset] = MISSING
+    return micros
+
+
+_DIGIT_AT = [at for at in range(_WIDTH) if at not in _LAYOUT]
+_LAYOUT_BYTES = np.array([ord(char) for char in _LAYOUT.values()], dtype=np.uint8)
+
+
+def _number(table: npt.NDArray[np.uint8], first: int, stop: int) -> npt.NDArray[np.int64]:
+    """The number written by the characters `first:stop` of each instant (spaces read as 0)."""
+    number = np.zeros(len(table), dtype=np.int64)
+    for at in range(first, stop):
+        number *= 10
+        number += np.maximum(table[:, at], ord("0")) - ord("0")
+    return number
+
+
+def _parse_each(text: str, count: int) -> Instants:
+    chunks = (text[at * _WIDTH : (at + 1) * _WIDTH] for at in range(count))
+    return np.fromiter(
+        (MISSING if chunk == _UNSET else micros(parse_utc(chunk)) for chunk in chunks),
+        dtype=np.int64,
+        count=count,
+    )
+
+
+def _days_from_civil(
+    year: npt.NDArray[np.int64], month: npt.NDArray[np.int64], day: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Days since 1970-01-01 of proleptic Gregorian dates (H. Hinnant's `days_from_civil`)."""
+    shifted = year - (month <= 2)
+    era = shifted // 400
+    year_of_era = shifted - era * 400
+    day_of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    days: npt.NDArray[np.int64] = era * 146_097 + day_of_era - 719_468
+    return days
+
+
+class _Read:
+    """The columns `spec` of the rows of a query, read in one pass as concatenated texts.
+
+    `order` (from `in_key_order`) puts the columns read afterwards in another row order.
+    """
+
+    def __init__(self, db: sqlite3.Connection, rows: str, spec: dict[str, Kind]) -> None:
+        self._db = db
+        self._rows = rows
+        self._spec = spec
+        aggregates = ", ".join(_AGGREGATES[kind].format(column) for column, kind in spec.items())
+        found = list(db.execute(f"SELECT count(*), {aggregates} FROM ({rows})").fetchone())  # noqa: S608
+        self.count = int(found.pop(0))
+        self._text: dict[str, str] = {}
+        self._set: dict[str, int] = {}
+        for column, kind in spec.items():
+            self._text[column] = str(found.pop(0) or "")
+            if kind == "text":
+                self._set[column] = int(found.pop(0))
+        self.order: npt.NDArray[np.intp] | None = None
+
+    def in_key_order(self) -> None:
+        """Read the columns in `(source, id)` order from now on (reads `source` and `id`)."""
+        keys = list(zip(self._parts("source"), self._parts("id"), strict=True))
+        if any(later < earlier for earlier, later in pairwise(keys)):
+            self.order = np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.intp)
+
+    def _parts(self, column: str) -> list[Part]:
+        """The values of a column of text, None where unset, in the table's row order."""
+        parts: list[Part] = []
+        if self.count:
+            parts.extend(self._text[column].split(SEPARATOR))
+        unset = self.count - self._set[column] if column in self._set else 0
+        if len(parts) != self.count or (unset != 0) != (_NULL in parts):
+            return self._each(column)
+        if unset and parts.count(_NULL) != unset:
+            return self._each(column)
+        if unset:
+            parts = [None if part == _NULL else part for part in parts]
+        return parts
+
+    def _each(self, column: str) -> list[Part]:
+        return [value for (value,) in self._db.execute(f"SELECT {column} FROM ({self._rows})")]  # noqa: S608
+
+    def texts(self, column: str) -> list[Part]:
+        parts = self._parts(column)
+        return parts if self.order is None else [parts[at] for at in self.order.tolist()]
+
+    def keys(self, column: str) -> list[str]:
+        return [str(part) for part in self.texts(column)]
+
+    def labels(self, column: str) -> Labels:
+        parts = self._parts(column)
+        distinct = [part for part in dict.fromkeys(parts) if part is not None]
+        codes: dict[Part, int] = {part: code for code, part in enumerate(distinct)}
+        codes[None] = NO_LABEL
+        numbers = np.fromiter(map(codes.__getitem__, parts), dtype=np.int32, count=len(parts))
+        return Labels(self._ordered(numbers), tuple(distinct))
+
+    def instants(self, column: str) -> Instants:
+        return self._ordered(parse_instants(self._text[column], self.count))
+
+    def integers(self, column: str) -> npt.NDArray[np.int64]:
+        text = self._text[column]
+        return self._ordered(np.array(text.split(",") if self.count else [], dtype=np.int64))
+
+    def _ordered(self, values: npt.NDArray[T]) -> npt.NDArray[T]:
+        return values if self.order is None else values[self.order]
+
+
+def _rows(table: str, spec: dict[str, Kind]) -> str:
+    """The live rows of `table`, with only the columns of `spec` (no raw payload to carry)."""
+    return f"SELECT {', '.join(spec)} FROM {table} WHERE deleted = 0"  # noqa: S608
+
+
+def _deals(db: sqlite3.Connection) -> DealColumns:
+    spec: dict[str, Kind] = dict.fromkeys(("source", "id", "pipeline_id", "stage_id"), "key")
+    spec |= {"status": "key", "kind": "key", "name": "text", "amount": "text"}
+    spec |= dict.fromkeys(("currency", "owner_id", "contact_id", "lead_source"), "text")
+    spec |= {"lost_reason": "text", "campaign": "text"}
+    spec |= dict.fromkeys(("created_at", "closed_at", "expected_close_at"), "instant")
+    read = _Read(db, _rows("deals", spec), spec)
+    read.in_key_order()
+    source = read.labels("source")
+    ids = read.keys("id")
+    return DealColumns(
+        source=source,
+        id=ids,
+        pipeline_id=read.labels("pipeline_id"),
+        stage_id=read.labels("stage_id"),
+        status=read.labels("status"),
+        created_at=read.instants("created_at"),
+        name=read.texts("name"),
+        amount=[None if amount is None else Decimal(amount) for amount in read.texts("amount")],
+        currency=read.labels("currency"),
+        owner_id=read.labels("owner_id"),
+        contact_id=read.labels("contact_id"),
+        lead_source=read.labels("lead_source"),
+        kind=read.labels("kind"),
+        lost_reason=read.labels("lost_reason"),
+        campaign=read.labels("campaign"),
+        closed_at=read.instants("closed_at"),
+        expected_close_at=read.instants("expected_close_at"),
+        probability=_probabilities(db, _keys(source, ids)),
+    )
+
+
+def _keys(source: Labels, ids: Sequence[str]) -> list[tuple[Part, str]]:
+    return list(zip(source.texts(), ids, strict=True))
+
+
+def _probabilities(db: sqlite3.Connection, keys: list[tuple[Part, str]]) -> npt.NDArray[np.float64]:
+    """The deals' probabilities in the order of `keys`, NaN where unset.
+
+    Read row by row (SQLite's text of a float is not always exact), then put in the order of
+    the other columns by key.
+    """
+    rows = db.execute("SELECT source, id, probability FROM deals WHERE deleted = 0").fetchall()
+    found = {(source, deal_id): probability for source, deal_id, probability in rows}
+    values = (found[key] for key in keys)
+    return np.fromiter((np.nan if p is None else p for p in values), np.float64, len(keys))
+
+
+def _visits(db: sqlite3.Connection, deals: DealColumns) -> VisitColumns:
+    """The visits of live deals, each pointing at its deal's position, in entered order.
+
+    The visits of every deal are read, and those of deleted deals dropped here: cheaper than
+    looking each visit's deal up in SQLite.
+    """
+    spec: dict[str, Kind] = {"source": "key", "deal_id": "key", "position": "integer"}
+    spec |= {"stage_id": "key", "entered_at": "instant", "exited_at": "instant"}
+    read = _Read(db, f"SELECT {', '.join(spec)} FROM {VISITS}", spec)  # noqa: S608
+    sources, deal_ids = read.labels("source"), read.labels("deal_id")
+    # the deal position of each distinct (source, deal id), then of each visit
+    width = len(deal_ids.values)
+    pairs, inverse = np.unique(
+        sources.codes.astype(np.int64) * width + deal_ids.codes, return_inverse=True
+    )
+    position_of = {key: at for at, key in enumerate(_keys(deals.source, deals.id))}
+    positions = [
+        position_of.get((sources.values[pair // width], deal_ids.values[pair % width]), -1)
+        for pair in pairs.tolist()
+    ]
+    deal = np.array(positions, dtype=np.int32)[inverse]
+    live = deal >= 0
+    # by deal, then position: the order `VisitColumns` promises
+    order = np.flatnonzero(live)[np.lexsort((read.integers("position")[live], deal[live]))]
+    stages = read.labels("stage_id")
+    return VisitColumns(
+        deal=deal[order],
+        stage_id=Labels(stages.codes[order], stages.values),
+        entered_at=read.instants("entered_at")[order],
+        exited_at=read.instants("exited_at")[order],
+    )
+
+
+def _contacts(db: sqlite3.Connection, *, customers_only: bool) -> ContactColumns:
+    spec: dict[str, Kind] = {"source": "key", "id": "key", "created_at": "instant"}
+    spec |= {"email": "text", "lead_source": "text", "churned_at": "instant"}
+    rows = _rows("contacts", spec)
+    if customers_only:
+        # from the won deals to their contacts by key: an index lookup per customer rather
+        # than a pass over every contact
+        columns = ", ".join(f"c.{column}" for column in spec)
+        rows = (
+            f"SELECT {columns} FROM (SELECT DISTINCT source, contact_id FROM deals "  # noqa: S608
+            "WHERE deleted = 0 AND status = 'won' AND contact_id IS NOT NULL) AS w "
+            "CROSS JOIN contacts AS c ON c.source = w.source AND c.id = w.contact_id "
+            "WHERE c.deleted = 0"
+        )
+    read = _Read(db, rows, spec)
+    read.in_key_order()
+    return ContactColumns(
+        source=read.labels("source"),
+        id=read.keys("id"),
+        created_at=read.instants("created_at"),
+        email=read.texts("email"),
+        lead_source=read.labels("lead_source"),
+        churned_at=read.instants("churned_at"),
+    )
+
+
+def _tickets(db: sqlite3.Connection) -> TicketColumns:
+    spec: dict[str, Kind] = {"source": "key", "id": "key", "created_at": "instant"}
+    spec |= {"closed_at": "instant", "owner_id": "text", "followups": "integer"}
+    spec |= {"pipeline": "text"}
+    read = _Read(db, _rows("tickets", spec), spec)
+    read.in_key_order()
+    return TicketColumns(
+        source=read.labels("source"),
+        id=read.keys("id"),
+        created_at=read.instants("created_at"),
+        closed_at=read.instants("closed_at"),
+        owner_id=read.labels("owner_id"),
+        followups=read.integers("followups"),
+        pipeline=read.labels("pipeline"),
+    )
+
+
+def _subscriptions(db: sqlite3.Connection) -> SubscriptionColumns:
+    spec: dict[str, Kind] = {"source": "key", "contact_id": "key", "list": "key"}
+    spec |= {"action": "key", "at": "instant"}
+    # sorted by SQLite: the ids (a text of the whole event) are not worth reading to sort here
+    read = _Read(db, _rows("subscriptions", spec) + " ORDER BY source, id", spec)
+    return SubscriptionColumns(
+        source=read.labels("source"),
+        contact_id=read.labels("contact_id"),
+        list=read.labels("list"),
+        action=read.labels("action"),
+        at=read.instants("at"),
+    )
+
+
+def _surveys(db: sqlite3.Connection) -> SurveyColumns:
+    spec: dict[str, Kind] = {"source": "key", "id": "key", "score": "integer"}
+    spec |= {"submitted_at": "instant", "contact_id": "text"}
+    read = _Read(db, _rows("surveys", spec), spec)
+    read.in_key_order()
+    return SurveyColumns(
+        source=read.labels("source"),
+        id=read.keys("id"),
+        score=read.integers("score"),
+        submitted_at=read.instants("submitted_at"),
+        contact_id=read.labels("contact_id"),
+    )
+
+
+def load_columns(db: sqlite3.Connection, *, customers_only: bool = False) -> Columns:
+    """Every live record but owners and stages, as columns; see `Store.load_dataset`."""
+    deals = _deals(db)
+    return Columns(
+        contacts=_contacts(db, customers_only=customers_only),
+        deals=deals,
+        visits=_visits(db, deals),
+        tickets=_tickets(db),
+        subscriptions=_subscriptions(db),
+        surveys=_surveys(db),
+    )
