@@ -7,7 +7,8 @@ converted to UTC, so a window is clock time: 09:00-17:00 is 8 hours on a DST day
 
 Windows are tabulated once per range of years, with the business time accumulated before
 each, so any interval costs two binary searches however long it is: a ticket open for a
-year costs what one open for a minute does.
+year costs what one open for a minute does. `hours_between_each` measures many intervals
+at once, in columns of microseconds, with the same table and arithmetic as `hours_between`.
 """
 
 from __future__ import annotations
@@ -18,12 +19,18 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
+import numpy as np
+import numpy.typing as npt
 
+from kpis.columns import Instants, instant_of
 from kpis.settings import BusinessHoursSpec
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _MICROSECONDS_PER_HOUR = 3_600_000_000
+# below this many microseconds (285 years) an int64 converts to float64 exactly, so numpy's
+# division is the correctly rounded one Python does on ints
+_EXACT_FLOAT_MICROS = 2**53
 
 
 def check_country(code: str) -> None:
@@ -113,6 +120,10 @@ class BusinessCalendar:
         self._starts: list[int] = []
         self._ends: list[int] = []
         self._before: list[int] = []
+        # the same table as arrays, for measuring columns of intervals
+        self._start_array: Instants = np.zeros(0, dtype=np.int64)
+        self._end_array: Instants = np.zeros(0, dtype=np.int64)
+        self._before_array: Instants = np.zeros(0, dtype=np.int64)
 
     @classmethod
     def from_spec(cls, spec: BusinessHoursSpec | None) -> BusinessCalendar:
@@ -133,6 +144,49 @@ class BusinessCalendar:
         if start < self._low or end > self._high:
             self._cover(t0, t1)
         return self._elapsed(end) - self._elapsed(start)
+
+    def hours_between_each(self, starts: Instants, ends: Instants) -> npt.NDArray[np.float64]:
+        """Business hours in each `[starts[i], ends[i])`, instants as microseconds since the epoch.
+
+        Bit for bit what `hours_between` gives for each interval; `ValueError` when one ends
+        before it starts.
+        """
+        elapsed = self.micros_between_each(starts, ends)
+        hours: npt.NDArray[np.float64] = elapsed / _MICROSECONDS_PER_HOUR
+        huge = np.flatnonzero(np.abs(elapsed) >= _EXACT_FLOAT_MICROS)
+        hours[huge] = [value / _MICROSECONDS_PER_HOUR for value in elapsed[huge].tolist()]
+        return hours
+
+    def micros_between_each(self, starts: Instants, ends: Instants) -> Instants:
+        """`micros_between` of each interval `[starts[i], ends[i])`."""
+        backwards = np.flatnonzero(ends < starts)
+        if len(backwards):
+            first = backwards[0]
+            raise ValueError(
+                f"interval ends {instant_of(ends[first]).isoformat()} before it starts "
+                f"{instant_of(starts[first]).isoformat()}"
+            )
+        if self.spec is None or not len(starts):
+            elapsed: Instants = ends - starts
+            return elapsed
+        low, high = int(starts.min()), int(ends.max())
+        if low < self._low or high > self._high:
+            self._cover(instant_of(low), instant_of(high))
+        return self._elapsed_each(ends) - self._elapsed_each(starts)
+
+    def _elapsed_each(self, instants: Instants) -> Instants:
+        """`_elapsed` of each instant."""
+        if not len(self._start_array):
+            return np.zeros(len(instants), dtype=np.int64)
+        index = np.searchsorted(self._start_array, instants, side="right") - 1
+        # an instant before the first window has none before it: 0, as in `_elapsed`
+        inside = np.maximum(index, 0)
+        elapsed: Instants = (
+            self._before_array[inside]
+            + np.minimum(instants, self._end_array[inside])
+            - self._start_array[inside]
+        )
+        return np.where(index < 0, 0, elapsed)
 
     def _elapsed(self, instant: int) -> int:
         """Business time from the start of the table to `instant`."""
@@ -174,3 +228,6 @@ class BusinessCalendar:
         self._low = micros(first_instant_at(first_day, time(0), spec.timezone))
         self._high = micros(first_instant_at(date(last_year + 1, 1, 1), time(0), spec.timezone))
         self._starts, self._ends, self._before = starts, ends, before
+        self._start_array = np.array(starts, dtype=np.int64)
+        self._end_array = np.array(ends, dtype=np.int64)
+        self._before_array = np.array(before, dtype=np.int64)

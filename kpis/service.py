@@ -9,16 +9,15 @@ closed in it; NPS has the `all` row only.
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import accumulate
-from operator import attrgetter, itemgetter
 
-from connectors.schema import Ticket
+import numpy as np
+import numpy.typing as npt
+
 from kpis.business_hours import BusinessCalendar
+from kpis.columns import MISSING, Codes, Instants, TicketColumns, group_by, micros
 from kpis.dataset import Dataset
 from kpis.memo import per_dataset
 from kpis.periods import Period
@@ -26,7 +25,6 @@ from kpis.results import ResultRow
 from kpis.rows import mean_row, median_row, segment_rows
 from kpis.segments import ALL_SEGMENT, SegmentKey, label
 from kpis.settings import KpiSettings
-from kpis.slicing import between
 
 PROMOTER_MIN = 9
 DETRACTOR_MAX = 6
@@ -40,19 +38,21 @@ class ClosedTickets:
     followups: list[float] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TicketIndex:
-    """Closed tickets sorted by `closed_at`, as parallel sequences; see `ticket_index`.
+    """Closed tickets sorted by `closed_at`, as columns; see `ticket_index`.
 
-    Parallel lists rather than an object per ticket: a benchmark builds 250,000 of them.
+    `owner[i]` is the position in `owners` of the owner segment of the i-th ticket: tickets
+    of owners with the same display name share one.
     """
 
-    closed_at: Sequence[datetime]
-    segments: Sequence[tuple[SegmentKey, ...]]
-    resolution_hours: Sequence[float]
-    followups: Sequence[int]
+    closed_at: Instants
+    owner: Codes
+    owners: tuple[SegmentKey, ...]
+    resolution_hours: npt.NDArray[np.float64]
+    followups: npt.NDArray[np.int64]
     _groups: dict[tuple[datetime, datetime], dict[SegmentKey, ClosedTickets]] = field(
-        default_factory=dict, repr=False, compare=False
+        default_factory=dict, repr=False
     )
 
     def closed_in(self, period: Period) -> Mapping[SegmentKey, ClosedTickets]:
@@ -60,48 +60,76 @@ class TicketIndex:
         bounds = (period.start, period.end)
         groups = self._groups.get(bounds)
         if groups is None:
-            grouping: defaultdict[SegmentKey, ClosedTickets] = defaultdict(ClosedTickets)
-            span = between(self.closed_at, *bounds)
-            for i in range(span.start, span.stop):
-                for segment in self.segments[i]:
-                    group = grouping[segment]
-                    group.resolution_hours.append(self.resolution_hours[i])
-                    group.followups.append(float(self.followups[i]))
-            groups = self._groups[bounds] = dict(grouping)
+            groups = self._groups[bounds] = self._group(_span(self.closed_at, period))
+        return groups
+
+    def _group(self, span: slice) -> dict[SegmentKey, ClosedTickets]:
+        hours = self.resolution_hours[span]
+        if not len(hours):
+            return {}
+        followups = self.followups[span].astype(np.float64)
+        groups = {ALL_SEGMENT: ClosedTickets(hours.tolist(), followups.tolist())}
+        split = group_by(self.owner[span], len(self.owners))
+        for segment, owner_hours, owner_followups in zip(
+            self.owners, split(hours), split(followups), strict=True
+        ):
+            if len(owner_hours):
+                groups[segment] = ClosedTickets(owner_hours.tolist(), owner_followups.tolist())
         return groups
 
 
 def _build_tickets(data: Dataset, settings: KpiSettings) -> TicketIndex:
-    hours_between = BusinessCalendar.from_spec(settings.business_hours).hours_between
-    closed = sorted(
-        ((ticket.closed_at, ticket) for ticket in data.tickets if ticket.closed_at is not None),
-        key=itemgetter(0),
-    )
-    owners: dict[tuple[str, str | None], tuple[SegmentKey, ...]] = {}
-    segments = []
-    for _, ticket in closed:
-        key = (ticket.source, ticket.owner_id)
-        found = owners.get(key)
-        if found is None:
-            found = owners[key] = _ticket_segments(data, ticket)
-        segments.append(found)
+    tickets = data.columns.tickets
+    closed = np.flatnonzero(tickets.closed_at != MISSING)
+    # stable: tickets closed at the same instant keep the dataset's order
+    closed = closed[np.argsort(tickets.closed_at[closed], kind="stable")]
+    closed_at = tickets.closed_at[closed]
+    calendar = BusinessCalendar.from_spec(settings.business_hours)
+    owner, owners = _owner_segments(data, tickets, closed)
     return TicketIndex(
-        closed_at=[closed_at for closed_at, _ in closed],
-        segments=segments,
-        resolution_hours=[hours_between(ticket.created_at, at) for at, ticket in closed],
-        followups=[ticket.followups for _, ticket in closed],
+        closed_at=closed_at,
+        owner=owner,
+        owners=owners,
+        resolution_hours=calendar.hours_between_each(tickets.created_at[closed], closed_at),
+        followups=tickets.followups[closed],
     )
 
 
-def _ticket_segments(data: Dataset, ticket: Ticket) -> tuple[SegmentKey, ...]:
-    return (ALL_SEGMENT, ("owner", label(data.owner_name(ticket.source, ticket.owner_id))))
+def _owner_segments(
+    data: Dataset, tickets: TicketColumns, positions: npt.NDArray[np.intp]
+) -> tuple[Codes, tuple[SegmentKey, ...]]:
+    """The owner segment of the tickets at `positions`, as positions in the distinct segments.
+
+    The display name is looked up once per distinct (source, owner id), not per ticket.
+    """
+    width = len(tickets.owner_id.values) + 1
+    # an unset owner (-1) becomes 0, so every (source, owner) is one integer
+    pairs = tickets.source.codes[positions].astype(np.int64) * width + (
+        tickets.owner_id.codes[positions] + 1
+    )
+    distinct, inverse = np.unique(pairs, return_inverse=True)
+    segments: dict[SegmentKey, int] = {}
+    of_pair = np.array(
+        [
+            segments.setdefault(_owner_segment(data, tickets, *divmod(pair, width)), len(segments))
+            for pair in distinct.tolist()
+        ],
+        dtype=np.int32,
+    )
+    return of_pair[inverse], tuple(segments)
+
+
+def _owner_segment(data: Dataset, tickets: TicketColumns, source: int, owner: int) -> SegmentKey:
+    """The owner segment of source code `source` and owner code `owner - 1` (0: unset)."""
+    owner_id = tickets.owner_id.values[owner - 1] if owner else None
+    return ("owner", label(data.owner_name(tickets.source.values[source], owner_id)))
 
 
 ticket_index = per_dataset(_build_tickets)
 """The `TicketIndex` of a dataset under some settings, built on first use and then shared."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SurveyIndex:
     """Responses sorted by `submitted_at`, with running counts of promoters and detractors.
 
@@ -109,28 +137,44 @@ class SurveyIndex:
     any period is a difference of two entries.
     """
 
-    submitted_at: Sequence[datetime]
-    promoters: Sequence[int]
-    detractors: Sequence[int]
+    submitted_at: Instants
+    promoters: npt.NDArray[np.int64]
+    detractors: npt.NDArray[np.int64]
 
     def tally(self, period: Period) -> tuple[int, int, int]:
         """Responses, promoters and detractors submitted in the period."""
-        first = bisect_left(self.submitted_at, period.start)
-        stop = bisect_left(self.submitted_at, period.end)
+        span = _span(self.submitted_at, period)
+        first, stop = span.start, span.stop
         return (
             stop - first,
-            self.promoters[stop] - self.promoters[first],
-            self.detractors[stop] - self.detractors[first],
+            int(self.promoters[stop] - self.promoters[first]),
+            int(self.detractors[stop] - self.detractors[first]),
         )
 
 
 def _build_surveys(data: Dataset, settings: KpiSettings) -> SurveyIndex:
-    responses = sorted(data.surveys, key=attrgetter("submitted_at"))
+    surveys = data.columns.surveys
+    # stable: responses submitted at the same instant keep the dataset's order
+    order = np.argsort(surveys.submitted_at, kind="stable")
+    scores = surveys.score[order]
     return SurveyIndex(
-        submitted_at=[response.submitted_at for response in responses],
-        promoters=list(accumulate((r.score >= PROMOTER_MIN for r in responses), initial=0)),
-        detractors=list(accumulate((r.score <= DETRACTOR_MAX for r in responses), initial=0)),
+        submitted_at=surveys.submitted_at[order],
+        promoters=_running_count(scores >= PROMOTER_MIN),
+        detractors=_running_count(scores <= DETRACTOR_MAX),
     )
+
+
+def _running_count(flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+    """How many of the first `i` flags are set, for every `i` from 0 to all of them."""
+    counts = np.zeros(len(flags) + 1, dtype=np.int64)
+    np.cumsum(flags, out=counts[1:])
+    return counts
+
+
+def _span(instants: Instants, period: Period) -> slice:
+    """The slice of the sorted `instants` that are in the period."""
+    first, stop = np.searchsorted(instants, [micros(period.start), micros(period.end)]).tolist()
+    return slice(first, stop)
 
 
 survey_index = per_dataset(_build_surveys)

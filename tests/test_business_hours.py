@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpis.business_hours import BusinessCalendar, check_country
+from kpis.columns import instant_of, micros
 from kpis.settings import BusinessHoursSpec
 from tests.kpi_builders import BERLIN, at
 
@@ -276,3 +279,88 @@ def test_business_time_is_bounded_and_additive(
     whole = calendar.micros_between(t0, t1)
     assert 0 <= whole <= (t1 - t0) // timedelta(microseconds=1)
     assert calendar.micros_between(t0, tm) + calendar.micros_between(tm, t1) == whole
+
+
+def _each(spec: BusinessHoursSpec | None, *spans: tuple[str, str]) -> list[float]:
+    starts = np.array([micros(at(t0)) for t0, _ in spans], dtype=np.int64)
+    ends = np.array([micros(at(t1)) for _, t1 in spans], dtype=np.int64)
+    hours: list[float] = BusinessCalendar.from_spec(spec).hours_between_each(starts, ends).tolist()
+    return hours
+
+
+@pytest.mark.parametrize(
+    ("spec", "spans", "expected"),
+    [
+        (OFFICE, [], []),
+        (
+            OFFICE,
+            [
+                ("2026-10-16T16:00+02:00", "2026-10-19T10:00+02:00"),
+                ("2026-10-17T10:00+02:00", "2026-10-18T16:00+02:00"),
+                ("2026-10-19T12:00+02:00", "2026-10-19T12:00+02:00"),
+                ("2026-10-25T00:00+02:00", "2026-10-27T00:00+01:00"),
+            ],
+            [2.0, 0.0, 0.0, 8.0],
+        ),
+        (
+            BusinessHoursSpec(timezone=BERLIN, holidays=frozenset({date(2026, 12, 24)})),
+            [("2026-12-23T12:00+01:00", "2026-12-25T00:00+01:00")],
+            [5.0],
+        ),
+        (
+            BusinessHoursSpec(timezone=BERLIN, country="DE"),
+            [
+                ("2026-01-01T00:00+01:00", "2027-01-01T00:00+01:00"),
+                ("2019-06-03T09:30+02:00", "2019-06-03T10:00+02:00"),
+            ],
+            [2032.0, 0.5],
+        ),
+        (None, [("2026-10-16T16:00+02:00", "2026-10-19T10:00+02:00")], [66.0]),
+    ],
+    ids=["none", "office-week", "explicit-holiday", "country-years-apart", "calendar"],
+)
+def test_hours_between_each(
+    spec: BusinessHoursSpec | None, spans: list[tuple[str, str]], expected: list[float]
+) -> None:
+    """Many intervals at once measure what `hours_between` measures for each."""
+    # office week: Friday 16-17 + Monday 09-10; a weekend; zero length; Sunday to Tuesday
+    # across the October change is Monday's 8 h. Holiday: Wednesday 12-17, Thursday off.
+    # Country: 254 working days of 2026 (see test_long_spans) and a half hour in 2019
+    assert _each(spec, *spans) == expected
+
+
+@pytest.mark.parametrize("spec", [OFFICE, None], ids=["business", "calendar"])
+def test_hours_between_each_rejects_end_before_start(spec: BusinessHoursSpec | None) -> None:
+    """One interval ending before it starts is a ValueError naming it, as for one interval."""
+    with pytest.raises(ValueError, match="ends 2026-10-19T11:59:00\\+00:00 before it starts"):
+        _each(
+            spec,
+            ("2026-10-19T10:00Z", "2026-10-19T11:00Z"),
+            ("2026-10-19T12:00Z", "2026-10-19T11:59Z"),
+        )
+
+
+_MICROS = st.integers(
+    min_value=micros(datetime(2025, 1, 1, tzinfo=UTC)),
+    max_value=micros(datetime(2027, 12, 31, tzinfo=UTC)),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    spec=st.none() | _specs(),
+    days_off=st.sets(st.dates(date(2025, 1, 1), date(2027, 12, 31)), max_size=20),
+    spans=st.lists(st.tuples(_MICROS, _MICROS).map(sorted), max_size=20),
+)
+def test_hours_between_each_is_hours_between(
+    spec: BusinessHoursSpec | None, days_off: set[date], spans: list[list[int]]
+) -> None:
+    """The columnar measure is bit for bit the scalar one, across DST changes and holidays."""
+    if spec is not None:
+        spec = replace(spec, holidays=frozenset(days_off))
+    starts = np.array([t0 for t0, _ in spans], dtype=np.int64)
+    ends = np.array([t1 for _, t1 in spans], dtype=np.int64)
+    columnar = BusinessCalendar.from_spec(spec).hours_between_each(starts, ends)
+    scalar = BusinessCalendar.from_spec(spec)
+    expected = [scalar.hours_between(instant_of(t0), instant_of(t1)) for t0, t1 in spans]
+    assert columnar.tobytes() == np.array(expected, dtype=np.float64).tobytes()

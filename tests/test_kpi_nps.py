@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from kpis.columns import micros
 from kpis.dataset import Dataset
 from kpis.engine import KPIS
-from kpis.service import nps
-from tests.kpi_builders import only, period, settings, survey
+from kpis.service import nps, survey_index
+from tests.kpi_builders import at, only, period, settings, survey
 
 OCTOBER = period("2026-10")
 
@@ -99,6 +100,29 @@ def test_no_response_is_null() -> None:
     assert [(r.segment_by, r.segment, r.value, r.n, r.numerator, r.denominator) for r in rows] == [
         ("all", "all", None, 0, 0, 0)
     ]
+
+
+def test_index_counts_promoters_and_detractors_so_far() -> None:
+    """Responses by submission, ties in dataset order, with running counts from 0."""
+    data = Dataset(
+        surveys=[
+            survey("late", 0, submitted="2026-10-20"),
+            survey("tie-1", 10, submitted="2026-10-02"),
+            survey("early", 7, submitted="2026-10-01"),
+            survey("tie-2", 3, submitted="2026-10-02"),
+        ]
+    )
+    index = survey_index(data, settings())
+    # in order: 7 (passive), 10 (promoter), 3 (detractor), 0 (detractor)
+    assert (
+        index.submitted_at.tolist(),
+        index.promoters.tolist(),
+        index.detractors.tolist(),
+    ) == (
+        [micros(at(d)) for d in ("2026-10-01", "2026-10-02", "2026-10-02", "2026-10-20")],
+        [0, 0, 1, 1, 1],
+        [0, 0, 0, 1, 2],
+    )
 
 
 def test_registered_under_its_id() -> None:

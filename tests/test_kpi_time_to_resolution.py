@@ -7,11 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from connectors.schema import Owner
+from kpis.columns import micros
 from kpis.dataset import Dataset
 from kpis.engine import KPIS, KpiFunction, compute
 from kpis.service import ticket_index, time_to_resolution_hours, time_to_resolution_hours_median
 from kpis.settings import BusinessHoursSpec, KpiSettings
-from tests.kpi_builders import BERLIN, only, owner, period, settings, ticket, values
+from tests.kpi_builders import BERLIN, at, only, owner, period, settings, ticket, values
 
 OCTOBER = period("2026-10")
 NOVEMBER = period("2026-11")
@@ -137,6 +139,55 @@ def test_index_is_shared_per_dataset_and_settings() -> None:
     time_to_resolution_hours_median(WEEK, NOVEMBER, OFFICE)
     assert ticket_index(WEEK, OFFICE) is first
     assert ticket_index(WEEK, settings()) is not first
+
+
+def test_owners_with_one_name_share_a_row() -> None:
+    """Owners of two sources with the same display name are one owner segment."""
+    data = Dataset(
+        owners=[owner("u1", "Ada"), Owner(source="desk", id="a7", name="Ada")],
+        tickets=[
+            ticket(
+                "a", created="2026-10-19T09:00+02:00", closed="2026-10-19T11:00+02:00", owner="u1"
+            ),
+            replace(
+                ticket("b", created="2026-10-19T09:00+02:00", closed="2026-10-19T13:00+02:00"),
+                source="desk",
+                owner_id="a7",
+            ),
+        ],
+    )
+    # Ada: (2 + 4) / 2 = 3
+    assert values(time_to_resolution_hours(data, OCTOBER, OFFICE)) == {
+        ("all", "all"): 3.0,
+        ("owner", "Ada"): 3.0,
+    }
+
+
+def test_index_sorts_closed_tickets_by_close() -> None:
+    """Closed tickets by closed_at, ties in dataset order, each with its owner segment."""
+    data = Dataset(
+        owners=[owner("u1", "Ada")],
+        tickets=[
+            ticket("late", closed="2026-10-20", followups=1, owner="u1"),
+            ticket("open", followups=9),
+            ticket("tie-1", closed="2026-10-02", followups=2),
+            ticket("early", closed="2026-10-01", followups=3, owner="u9"),
+            ticket("tie-2", closed="2026-10-02", followups=4, owner="u1"),
+        ],
+    )
+    index = ticket_index(data, settings())
+    assert index.closed_at.tolist() == [
+        micros(at(day)) for day in ("2026-10-01", "2026-10-02", "2026-10-02", "2026-10-20")
+    ]
+    assert index.followups.tolist() == [3, 2, 4, 1]
+    assert [index.owners[i] for i in index.owner.tolist()] == [
+        ("owner", "u9"),
+        ("owner", "(none)"),
+        ("owner", "Ada"),
+        ("owner", "Ada"),
+    ]
+    # calendar hours from 2026-10-01 midnight Berlin
+    assert index.resolution_hours.tolist() == [0.0, 24.0, 24.0, 19 * 24.0]
 
 
 def test_registered_under_their_ids() -> None:
