@@ -10,7 +10,7 @@ most of the engine's compute time. `--check` also computes them with the engine 
 loaded dataset and compares every row that has data.
 
 SQLite does what it does well: one pass copies the columns the KPIs read (segment labels
-resolved, stage history unpacked with `json_each`) into indexed temporary tables, then one
+resolved, stage visits joined to their deals) into indexed temporary tables, then one
 grouped query per KPI reads each period as an index range. The few hundred groups that
 come back are rolled up into segments in Python. This is a measurement, not a second
 engine: it leaves out the medians (SQLite has no median aggregate) and the lookup of a stage
@@ -69,10 +69,9 @@ WHERE d.deleted = 0
 SLIM_VISITS = """
 CREATE TEMP TABLE slim_visits AS WITH
 visits (source, pipeline_id, stage_id, entered_at, exited_at) AS MATERIALIZED (
-    SELECT d.source, d.pipeline_id, v.value ->> 'stage_id', v.value ->> 'entered_at',
-        v.value ->> 'exited_at'
-    FROM deals d, json_each(d.stage_history) v
-    WHERE d.deleted = 0 AND v.value ->> 'exited_at' IS NOT NULL)
+    SELECT d.source, d.pipeline_id, v.stage_id, v.entered_at, v.exited_at
+    FROM deals d JOIN stage_visits v ON v.source = d.source AND v.deal_id = d.id
+    WHERE d.deleted = 0 AND v.exited_at IS NOT NULL)
 SELECT coalesce(s.name, coalesce(p.label, v.pipeline_id) || ' / ' || v.stage_id) AS stage,
     julianday(v.exited_at) - julianday(v.entered_at) AS days, v.exited_at
 FROM visits v
