@@ -7,11 +7,13 @@ segment `Pipeline label / Stage label`) plus an `all` row over every counted vis
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
+import numpy as np
+import numpy.typing as npt
+
+from kpis.columns import MISSING, Codes, Instants, group_by, micros
 from kpis.dataset import Dataset
 from kpis.memo import per_dataset
 from kpis.periods import Period
@@ -19,30 +21,43 @@ from kpis.results import ResultRow
 from kpis.rows import mean_row, median_row, segment_rows
 from kpis.segments import ALL_SEGMENT, SegmentKey
 from kpis.settings import KpiSettings
-from kpis.slicing import between
-from kpis.stats import days_between
+from kpis.stats import SECONDS_PER_DAY
 
 
 @dataclass(frozen=True)
 class StageIndex:
-    """Exited visits of open stages sorted by `exited_at`, with their stage and length in days."""
+    """Exited visits of open stages sorted by `exited_at`, with their stage and length in days.
 
-    exited_at: Sequence[datetime]
-    visits: Sequence[tuple[SegmentKey, float]]
-    _groups: dict[tuple[datetime, datetime], dict[SegmentKey, list[float]]] = field(
+    `segment` holds positions in `segments`.
+    """
+
+    exited_at: Instants
+    segment: Codes
+    days: npt.NDArray[np.float64]
+    segments: tuple[SegmentKey, ...]
+    _groups: dict[tuple[int, int], dict[SegmentKey, list[float]]] = field(
         default_factory=dict, repr=False, compare=False
     )
 
     def durations_in(self, period: Period) -> Mapping[SegmentKey, Sequence[float]]:
         """Days of the visits exited in the period, by stage and over all stages."""
-        bounds = (period.start, period.end)
+        bounds = (micros(period.start), micros(period.end))
         groups = self._groups.get(bounds)
         if groups is None:
-            grouping: defaultdict[SegmentKey, list[float]] = defaultdict(list)
-            for segment, days in self.visits[between(self.exited_at, *bounds)]:
-                grouping[ALL_SEGMENT].append(days)
-                grouping[segment].append(days)
-            groups = self._groups[bounds] = dict(grouping)
+            groups = self._groups[bounds] = self._group(*bounds)
+        return groups
+
+    def _group(self, start: int, end: int) -> dict[SegmentKey, list[float]]:
+        """Days of the visits exited in `[start, end)`, in exited order, by segment and all."""
+        low, high = np.searchsorted(self.exited_at, [start, end]).tolist()
+        days = self.days[low:high]
+        if not len(days):
+            return {}
+        groups = {ALL_SEGMENT: days.tolist()}
+        split = group_by(self.segment[low:high], len(self.segments))
+        for segment, values in zip(self.segments, split(days), strict=True):
+            if len(values):
+                groups[segment] = values.tolist()
         return groups
 
 
@@ -60,25 +75,67 @@ def stage_segment(data: Dataset, source: str, pipeline_id: str, stage_id: str) -
     return f"{stage.pipeline_label} / {stage.stage_label}"
 
 
+def distinct_rows(*columns: Codes) -> tuple[npt.NDArray[np.intp], list[tuple[int, ...]]]:
+    """Numbers the distinct rows of aligned code columns: each row's number, and those rows.
+
+    Codes are from -1 (`NO_LABEL`) up; the distinct rows are numbered in ascending order. A
+    lookup that depends on a few fields (a stage's label) is then made once per distinct row.
+    """
+    combined = np.zeros(len(columns[0]), dtype=np.int64)
+    radixes: list[int] = []
+    for codes in columns:
+        # one digit per column, shifted so that NO_LABEL is 0
+        radix = int(codes.max()) + 2 if len(codes) else 1
+        combined = combined * radix + codes.astype(np.int64) + 1
+        radixes.append(radix)
+    unique, inverse = np.unique(combined, return_inverse=True)
+    rows: list[tuple[int, ...]] = []
+    for number in unique.tolist():
+        digits: list[int] = []
+        for radix in reversed(radixes):
+            number, digit = divmod(number, radix)
+            digits.append(digit - 1)
+        rows.append(tuple(reversed(digits)))
+    return inverse, rows
+
+
+def _visit_segments(data: Dataset) -> tuple[npt.NDArray[np.intp], tuple[SegmentKey, ...]]:
+    """Each visit's position in the stage segments, -1 for a closed stage; the segments."""
+    deals, visits = data.columns.deals, data.columns.visits
+    combination, rows = distinct_rows(
+        deals.source.codes[visits.deal],
+        deals.pipeline_id.codes[visits.deal],
+        visits.stage_id.codes,
+    )
+    known: dict[SegmentKey, int] = {}
+    numbers: list[int] = []
+    for source, pipeline, stage in rows:
+        name = stage_segment(
+            data,
+            deals.source.values[source],
+            deals.pipeline_id.values[pipeline],
+            visits.stage_id.values[stage],
+        )
+        numbers.append(-1 if name is None else known.setdefault(("stage", name), len(known)))
+    segment: npt.NDArray[np.intp] = np.array(numbers, dtype=np.intp)[combination]
+    return segment, tuple(known)
+
+
 def _build(data: Dataset, settings: KpiSettings) -> StageIndex:
-    segments: dict[tuple[str, str, str], SegmentKey | None] = {}
-    exited_at: list[datetime] = []
-    visits: list[tuple[SegmentKey, float]] = []
-    for deal in data.deals:
-        for visit in deal.stage_history:
-            if visit.exited_at is None:
-                continue
-            key = (deal.source, deal.pipeline_id, visit.stage_id)
-            if key not in segments:
-                name = stage_segment(data, *key)
-                segments[key] = None if name is None else ("stage", name)
-            segment = segments[key]
-            if segment is not None:
-                exited_at.append(visit.exited_at)
-                visits.append((segment, days_between(visit.entered_at, visit.exited_at)))
-    order = sorted(range(len(exited_at)), key=exited_at.__getitem__)
+    visits = data.columns.visits
+    segment, segments = _visit_segments(data)
+    counted = np.flatnonzero((visits.exited_at != MISSING) & (segment >= 0))
+    exited_at = visits.exited_at[counted]
+    # stable: visits exited at the same instant stay in deal, then history order
+    order = np.argsort(exited_at, kind="stable")
+    counted = counted[order]
+    # float64 of the exact microseconds, then as `days_between` divides: the same bits
+    days = (visits.exited_at[counted] - visits.entered_at[counted]) / 1e6 / SECONDS_PER_DAY
     return StageIndex(
-        exited_at=[exited_at[at] for at in order], visits=[visits[at] for at in order]
+        exited_at=exited_at[order],
+        segment=segment[counted].astype(np.int32),
+        days=days,
+        segments=segments,
     )
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from kpis.dataset import Dataset
 from kpis.engine import KpiFunction
-from kpis.stages import stage_duration_days, stage_duration_days_median
+from kpis.stages import distinct_rows, stage_duration_days, stage_duration_days_median
 from tests.kpi_builders import deal, only, period, settings, stage, values
 
 OCTOBER = period("2026-10")
@@ -119,3 +120,32 @@ def test_no_exited_visit_is_null(kpi: KpiFunction) -> None:
     assert [(r.segment_by, r.value, r.n) for r in kpi(data, OCTOBER, settings())] == [
         ("all", None, 0)
     ]
+
+
+@pytest.mark.parametrize(
+    ("columns", "numbers", "rows"),
+    [
+        (([0, 1, 0], [2, -1, 2]), [0, 1, 0], [(0, 2), (1, -1)]),
+        (([1, 0], [0, 0]), [1, 0], [(0, 0), (1, 0)]),
+        (([-1, -1],), [0, 0], [(-1,)]),
+        (([], []), [], []),
+    ],
+    ids=["repeated-row-and-no-label", "numbered-in-ascending-order", "only-no-label", "empty"],
+)
+def test_distinct_rows(
+    columns: tuple[list[int], ...], numbers: list[int], rows: list[tuple[int, ...]]
+) -> None:
+    """Each row's number among the distinct rows, and those rows with their codes back."""
+    found, distinct = distinct_rows(*(np.array(codes, dtype=np.int32) for codes in columns))
+    assert (found.tolist(), distinct) == (numbers, rows)
+
+
+def test_one_stage_reached_from_two_pipelines_is_one_row() -> None:
+    """Visits of r1 by deals of either pipeline count in the one `Renewals / Renewal call` row."""
+    deals = [
+        deal(f"d-{pipeline}", pipeline=pipeline, history=[("r1", "2026-10-01", exited)])
+        for pipeline, exited in (("p1", "2026-10-02"), ("p2", "2026-10-04"))
+    ]
+    data = Dataset(stages=STAGES, deals=deals)
+    row = only(stage_duration_days(data, OCTOBER, settings()), "stage", "Renewals / Renewal call")
+    assert (row.value, row.n) == (2.0, 2)

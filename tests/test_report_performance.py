@@ -206,3 +206,57 @@ def test_visit_left_exactly_at_period_end_is_the_stage_at_end() -> None:
     )
     stages = sales_performance(data, OCTOBER, SETTINGS).stages
     assert [s.stage for s in stages] == ["Sales / Qualified"]
+
+
+def test_owners_with_the_same_name_are_one_row() -> None:
+    """Two owner records named Ada (one per account, say) add up in one row, as segments do."""
+    data = Dataset(
+        owners=[*OWNERS, owner("u4", "Ada")],
+        deals=[
+            deal("a1", won="2026-10-05", amount="100", owner="u1"),
+            deal("a4", won="2026-10-06", amount="50", owner="u4"),
+        ],
+    )
+    assert sales_performance(data, OCTOBER, SETTINGS).owners == (
+        OwnerPerformance("Ada", 2, Decimal("150.00"), Decimal("75.00"), 0, None),
+    )
+
+
+def test_last_visit_spanning_period_end_is_the_stage_at_end() -> None:
+    """Of two overlapping visits that both span P.end, the later one in the history wins."""
+    history = [("s1", "2026-10-01", "2026-11-02"), ("s2", "2026-10-15", "2026-11-03")]
+    data = Dataset(
+        stages=[stage("s1", "Qualified"), stage("s2", "Proposal"), stage("s3", "Contract")],
+        deals=[deal("d", stage="s3", history=history)],
+    )
+    stages = sales_performance(data, OCTOBER, SETTINGS).stages
+    assert [s.stage for s in stages] == ["Sales / Proposal"]
+
+
+@pytest.mark.parametrize(
+    ("first", "expected"),
+    [
+        ("s1", ["Sales / Qualified", "Sales / Proposal"]),
+        ("Qualified", ["Sales / Proposal", "Sales / Qualified"]),
+    ],
+    ids=["known-stage-first-sorts-by-stage-order", "unknown-id-first-sorts-after-known"],
+)
+def test_stage_label_shared_by_known_and_unknown_stage_sorts_as_its_first_deal(
+    first: str, expected: list[str]
+) -> None:
+    """Stage s1 is labelled Qualified; an unknown stage id `Qualified` gets the same label."""
+    data = Dataset(
+        stages=[
+            replace(stage("s1", "Qualified"), stage_order=1),
+            replace(stage("s2", "Proposal"), stage_order=2),
+        ],
+        deals=[
+            deal("first", stage=first),
+            deal("proposal", stage="s2"),
+            deal("other", stage="Qualified" if first == "s1" else "s1"),
+        ],
+    )
+    stages = sales_performance(data, OCTOBER, SETTINGS).stages
+    assert [(s.stage, s.open_deals) for s in stages] == [
+        (name, 2 if name == "Sales / Qualified" else 1) for name in expected
+    ]
