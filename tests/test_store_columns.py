@@ -170,9 +170,10 @@ def test_an_empty_store_loads_empty_columns(store: Store) -> None:
     st.lists(
         st.one_of(
             st.none(),
+            # hypothesis takes naive bounds and adds the zone itself
             st.datetimes(
-                min_value=datetime(1000, 1, 1),
-                max_value=datetime(9999, 12, 31),
+                min_value=datetime(1000, 1, 1),  # noqa: DTZ001
+                max_value=datetime(9999, 12, 31),  # noqa: DTZ001
                 timezones=st.just(UTC),
             ),
         ),
