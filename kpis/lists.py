@@ -13,14 +13,15 @@ includes the start, and one exactly at `P.end` is in the next period.
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from operator import attrgetter
+from typing import TypeAlias
 
-from connectors.schema import SubscriptionEvent
+import numpy as np
+import numpy.typing as npt
+
+from kpis.columns import Instants, group_by, micros
 from kpis.dataset import Dataset
 from kpis.memo import per_dataset
 from kpis.periods import Period
@@ -28,25 +29,34 @@ from kpis.results import ResultRow
 from kpis.rows import ratio_row, segment_rows
 from kpis.segments import ALL_SEGMENT, SegmentKey
 from kpis.settings import KpiSettings
-from kpis.slicing import between
+
+Positions: TypeAlias = npt.NDArray[np.intp]
+Flags: TypeAlias = npt.NDArray[np.bool_]
+Numbers: TypeAlias = npt.NDArray[np.int64]
+
+
+def _no_instants() -> Instants:
+    return np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
 class Membership:
-    """The sorted instants at which contacts joined and left (state changes only)."""
+    """The sorted instants (microseconds) at which contacts joined and left (changes only)."""
 
-    joined: Sequence[datetime] = ()
-    left: Sequence[datetime] = ()
+    joined: Instants = field(default_factory=_no_instants)
+    left: Instants = field(default_factory=_no_instants)
 
     def members_before(self, instant: datetime) -> int:
         """Members after every change before `instant`."""
-        return bisect_left(self.joined, instant) - bisect_left(self.left, instant)
+        at = micros(instant)
+        return int(np.searchsorted(self.joined, at)) - int(np.searchsorted(self.left, at))
 
     def changes(self, start: datetime, end: datetime) -> tuple[int, int]:
         """How many joined and how many left in `[start, end)`."""
-        joined = between(self.joined, start, end)
-        left = between(self.left, start, end)
-        return joined.stop - joined.start, left.stop - left.start
+        bounds = [micros(start), micros(end)]
+        joined_from, joined_to = np.searchsorted(self.joined, bounds).tolist()
+        left_from, left_to = np.searchsorted(self.left, bounds).tolist()
+        return joined_to - joined_from, left_to - left_from
 
 
 @dataclass(frozen=True)
@@ -59,48 +69,97 @@ class ListIndex:
 
 def _build(data: Dataset, settings: KpiSettings) -> ListIndex:
     # the settings are irrelevant to subscriptions; `per_dataset` keys on them anyway
-    # keys are strings rather than tuples: millions of new containers would set off full
-    # garbage collections over the whole dataset, which cost more than the work itself
-    subscribed: set[str] = set()
-    list_count: dict[str, int] = {}
-    joined: defaultdict[str, list[datetime]] = defaultdict(list)
-    left: defaultdict[str, list[datetime]] = defaultdict(list)
-    any_joined: list[datetime] = []
-    any_left: list[datetime] = []
-    # appending in time order leaves every list of instants sorted
-    for event in _in_order(data.subscriptions):
-        contact = f"{event.source}\x00{event.contact_id}"
-        key = f"{contact}\x00{event.list}"
-        if event.action == "subscribe" and key not in subscribed:
-            subscribed.add(key)
-            joined[event.list].append(event.at)
-            count = list_count[contact] = list_count.get(contact, 0) + 1
-            if count == 1:
-                any_joined.append(event.at)
-        elif event.action == "unsubscribe" and key in subscribed:
-            subscribed.remove(key)
-            left[event.list].append(event.at)
-            count = list_count[contact] = list_count[contact] - 1
-            if count == 0:
-                any_left.append(event.at)
-    # a list is only ever left after it was joined, so `joined` names every list with a change
-    lists = {name: Membership(instants, left.get(name, [])) for name, instants in joined.items()}
-    return ListIndex(lists, Membership(any_joined, any_left))
+    events = data.columns.subscriptions
+    subscribe: Flags = events.action.codes == events.action.code("subscribe")
+    order = in_order(events.at, subscribe)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    contact = (
+        events.source.codes.astype(np.int64) * len(events.contact_id.values)
+        + events.contact_id.codes
+    )
+    changes = state_changes(contact * len(events.list.values) + events.list.codes, rank, subscribe)
+    # taken in time order, every array of instants below is sorted
+    joins = order[(changes & subscribe)[order]]
+    leaves = order[(changes & ~subscribe)[order]]
+    split = len(events.list.values)
+    joined = group_by(events.list.codes[joins], split)(events.at[joins])
+    left = group_by(events.list.codes[leaves], split)(events.at[leaves])
+    # a list is only ever left after it was joined, so joins name every list with a change
+    lists = {
+        name: Membership(joined[code], left[code])
+        for code, name in enumerate(events.list.values)
+        if len(joined[code])
+    }
+    steps = np.where(changes, np.where(subscribe, 1, -1), 0)
+    firsts, lasts = first_and_last_lists(contact, rank, steps)
+    any_list = Membership(np.sort(events.at[firsts]), np.sort(events.at[lasts]))
+    return ListIndex(lists, any_list)
 
 
-def _in_order(events: Sequence[SubscriptionEvent]) -> list[SubscriptionEvent]:
-    """By time, subscribes before unsubscribes at the same instant.
+def in_order(at: Instants, subscribe: Flags) -> Positions:
+    """The positions of events by time, subscribes before unsubscribes at the same instant.
 
-    Two stable sorts rather than one on `(at, action)`: comparing tuples of datetimes is
-    several times slower, and there can be millions of events.
+    Ties beyond that keep the dataset's order: the sort is stable.
     """
-    ordered = sorted(events, key=_subscribe_first)
-    ordered.sort(key=attrgetter("at"))
-    return ordered
+    order: Positions = np.lexsort((~subscribe, at))
+    return order
 
 
-def _subscribe_first(event: SubscriptionEvent) -> bool:
-    return event.action != "subscribe"
+def state_changes(key: Numbers, rank: Numbers, subscribe: Flags) -> Flags:
+    """Which events change the state of the contact on the list that `key` stands for.
+
+    `rank` is each event's place in time order. The state after an event is its action (a
+    subscribe leaves the contact subscribed, whether or not they already were), so an event
+    changes the state exactly when its action differs from that of the key's previous event;
+    before its first event a contact is not subscribed.
+    """
+    by_key = grouped(key, rank)
+    keys = key[by_key]
+    actions = subscribe[by_key]
+    previous = np.zeros_like(actions)
+    previous[1:] = actions[:-1] & (keys[1:] == keys[:-1])
+    changes = np.zeros_like(actions)
+    changes[by_key] = actions != previous
+    return changes
+
+
+def first_and_last_lists(contact: Numbers, rank: Numbers, steps: Numbers) -> tuple[Flags, Flags]:
+    """Which events take their contact from no list to one, and from one list to none.
+
+    `rank` is each event's place in time order; `steps` is +1 for an event that joins a list,
+    -1 for one that leaves a list and 0 for one that changes nothing. A contact's count of
+    lists is the running sum of its own steps.
+    """
+    by_contact = grouped(contact, rank)
+    contacts = contact[by_contact]
+    ordered = steps[by_contact]
+    total = np.cumsum(ordered)
+    starts = np.ones(len(contacts), dtype=np.bool_)
+    starts[1:] = contacts[1:] != contacts[:-1]
+    # the running total before each contact's first event, carried over all its events
+    first = np.maximum.accumulate(np.where(starts, np.arange(len(contacts)), 0))
+    count = total - (total - ordered)[first]
+    firsts = np.zeros(len(contacts), dtype=np.bool_)
+    firsts[by_contact] = (ordered == 1) & (count == 1)
+    lasts = np.zeros(len(contacts), dtype=np.bool_)
+    lasts[by_contact] = (ordered == -1) & (count == 0)
+    return firsts, lasts
+
+
+def grouped(group: Numbers, rank: Numbers) -> Positions:
+    """The positions sorted by `group`, then by `rank` (distinct, from 0 to the count - 1).
+
+    One sort on `group * count + rank`. It is stable, which changes nothing on distinct
+    numbers, only because numpy's stable sort runs fast over the presorted stretches of
+    the dataset's order (by source and contact).
+    """
+    count = len(rank)
+    if count and int(group.max()) >= np.iinfo(np.int64).max // count - 1:
+        # numbered densely, groups are fewer than the events, so the numbers fit
+        group = np.unique(group, return_inverse=True)[1].astype(np.int64)
+    by_group: Positions = np.argsort(group * count + rank, kind="stable")
+    return by_group
 
 
 list_index = per_dataset(_build)

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
 from connectors.schema import SubscriptionEvent
 from kpis.dataset import Dataset
-from kpis.lists import email_list_growth_rate
+from kpis.lists import (
+    email_list_growth_rate,
+    first_and_last_lists,
+    grouped,
+    in_order,
+    state_changes,
+)
 from kpis.results import ResultRow
 from tests.kpi_builders import only, period, settings, subscription
 
@@ -204,3 +212,73 @@ def test_empty_dataset_is_null() -> None:
     """Without any subscription the growth rate is a single null `all` row."""
     row = only(_rows([]))
     assert (row.value, row.n) == (None, 0)
+
+
+def _ints(values: list[int]) -> npt.NDArray[np.int64]:
+    return np.array(values, dtype=np.int64)
+
+
+def _flags(values: str) -> npt.NDArray[np.bool_]:
+    """Flags from a string of `1`s and `0`s."""
+    return np.array([flag == "1" for flag in values], dtype=np.bool_)
+
+
+def test_in_order_puts_subscribes_first_at_one_instant() -> None:
+    """By time; at one instant subscribes first, then the dataset's order."""
+    order = in_order(_ints([5, 3, 5, 3]), _flags("0111"))
+    assert order.tolist() == [1, 3, 2, 0]
+
+
+@pytest.mark.parametrize(
+    ("key", "rank", "subscribe", "changes"),
+    [
+        ([0], [0], "1", "1"),
+        ([0], [0], "0", "0"),
+        ([0, 0, 0, 0], [0, 1, 2, 3], "1100", "1010"),
+        ([1, 0, 1, 0], [0, 1, 2, 3], "1110", "1101"),
+        ([0, 0], [1, 0], "10", "10"),
+    ],
+    ids=[
+        "first-subscribe-changes",
+        "first-unsubscribe-changes-nothing",
+        "repeats-change-nothing",
+        "each-key-on-its-own",
+        "time-order-not-dataset-order",
+    ],
+)
+def test_state_changes(key: list[int], rank: list[int], subscribe: str, changes: str) -> None:
+    """An event changes its key's state when its action differs from the key's previous one."""
+    found = state_changes(_ints(key), _ints(rank), _flags(subscribe))
+    assert found.tolist() == _flags(changes).tolist()
+
+
+@pytest.mark.parametrize(
+    ("contact", "rank", "steps", "firsts", "lasts"),
+    [
+        ([0, 0, 0, 0], [0, 1, 2, 3], [1, 1, -1, -1], "1000", "0001"),
+        ([0, 0], [0, 1], [0, 1], "01", "00"),
+        ([0, 1, 0, 1], [0, 1, 2, 3], [1, 1, -1, 1], "1100", "0010"),
+        ([0, 0], [1, 0], [-1, 1], "01", "10"),
+    ],
+    ids=["second-list-is-not-first", "no-change-counts-nothing", "contacts-apart", "time-order"],
+)
+def test_first_and_last_lists(
+    contact: list[int], rank: list[int], steps: list[int], firsts: str, lasts: str
+) -> None:
+    """A contact's running count of lists going 0 -> 1 and 1 -> 0."""
+    found = first_and_last_lists(_ints(contact), _ints(rank), _ints(steps))
+    assert [flags.tolist() for flags in found] == [_flags(firsts).tolist(), _flags(lasts).tolist()]
+
+
+@pytest.mark.parametrize(
+    ("group", "rank", "order"),
+    [
+        ([1, 0, 1, 0], [3, 2, 0, 1], [3, 1, 2, 0]),
+        ([2**62, 5, 2**62], [0, 2, 1], [1, 0, 2]),
+        ([], [], []),
+    ],
+    ids=["by-group-then-rank", "numbers-too-large-to-combine", "empty"],
+)
+def test_grouped(group: list[int], rank: list[int], order: list[int]) -> None:
+    """Positions by group, then by rank within a group."""
+    assert grouped(_ints(group), _ints(rank)).tolist() == order

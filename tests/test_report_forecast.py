@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 
 from connectors.schema import Deal
+from kpis.columns import instants
 from kpis.dataset import Dataset
 from kpis.money import CurrencyError
-from kpis.reports.forecast import Forecast, OpenDeals, OverdueDeal, forecast
+from kpis.reports.forecast import (
+    Forecast,
+    OpenDeals,
+    OverdueDeal,
+    as_dates,
+    forecast,
+    local_days,
+    order_by,
+    owner_labels,
+)
 from tests.kpi_builders import at, deal, details, owner, settings, stage
 
 # Berlin is on CEST (UTC+2) until 2026-10-25, then CET (UTC+1)
@@ -220,3 +233,52 @@ def test_overdue_deals_on_one_day_are_listed_by_id() -> None:
     """Deals expected on the same day are listed by id."""
     report = _report(_open("b", "2026-10-01T09:00Z"), _open("a", "2026-10-01T15:00Z"))
     assert [d.deal_id for d in report.overdue] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("instant", "zone", "day"),
+    [
+        ("2026-10-31T22:59Z", "Europe/Berlin", date(2026, 10, 31)),
+        ("2026-10-31T23:00Z", "Europe/Berlin", date(2026, 11, 1)),
+        ("2026-03-29T00:30Z", "Europe/Berlin", date(2026, 3, 29)),
+        ("2026-03-29T22:30Z", "Europe/Berlin", date(2026, 3, 30)),
+        ("1969-12-31T23:30Z", "Europe/Berlin", date(1970, 1, 1)),
+        ("2011-12-30T09:59:59Z", "Pacific/Apia", date(2011, 12, 29)),
+        ("2011-12-30T10:00Z", "Pacific/Apia", date(2011, 12, 31)),
+    ],
+    ids=[
+        "cet-oct-31-23:59",
+        "cet-nov-1-00:00",
+        "before-spring-forward-01:30",
+        "after-spring-forward-same-utc-day-00:30",
+        "before-the-epoch",
+        "apia-before-skipping-a-day",
+        "apia-after-skipping-a-day",
+    ],
+)
+def test_local_days(instant: str, zone: str, day: date) -> None:
+    """The local day of an instant: UTC+1/+2 in Berlin; Apia went from UTC-10 to UTC+14."""
+    days = local_days(instants([at(instant)]), ZoneInfo(zone))
+    assert as_dates(days) == [day]
+
+
+def test_as_dates() -> None:
+    """Days since 1970-01-01 as dates."""
+    days = np.array([0, -1, 20000], dtype=np.int64)
+    assert as_dates(days) == [date(1970, 1, 1), date(1969, 12, 31), date(2024, 10, 4)]
+
+
+def test_order_by_key_then_id() -> None:
+    """By key, then id; records alike in both keep their order."""
+    order = order_by(np.array([2, 1, 2, 1], dtype=np.int64), ["b", "z", "a", "z"])
+    assert order.tolist() == [1, 3, 2, 0]
+
+
+def test_owner_labels() -> None:
+    """The owner's name, the raw id of an unknown owner, `(none)` for no owner."""
+    data = Dataset(
+        owners=[owner("u1", "Ada")],
+        deals=[deal("a", owner="u1"), deal("b"), deal("c", owner="u2"), deal("d", owner="u1")],
+    )
+    positions = np.array([3, 2, 1, 0], dtype=np.intp)
+    assert owner_labels(data, data.columns.deals, positions) == ["Ada", "u2", "(none)", "Ada"]

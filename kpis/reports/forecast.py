@@ -10,16 +10,41 @@ every open deal is in exactly one line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TypeAlias
+from zoneinfo import ZoneInfo
 
-from connectors.schema import Deal
+import numpy as np
+import numpy.typing as npt
+
+from kpis.columns import (
+    MISSING,
+    NO_LABEL,
+    Codes,
+    DealColumns,
+    Instants,
+    group_by,
+    instant_of,
+    micros,
+)
 from kpis.dataset import Dataset
 from kpis.money import Converter, check_currencies, round_money
 from kpis.periods import Period, period_containing
-from kpis.reports import Tally, local_date, money_total, owner_label
+from kpis.reports import local_date, money_total
+from kpis.segments import label
 from kpis.settings import KpiSettings
+
+Positions: TypeAlias = npt.NDArray[np.intp]
+Days: TypeAlias = npt.NDArray[np.int64]
+"""Local calendar days, as days since 1970-01-01."""
+
+_DAY = 86_400_000_000
+"""A day in microseconds."""
+_MICROSECOND = timedelta(microseconds=1)
+_FIRST_DAY = date(1970, 1, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,33 +112,6 @@ class Forecast:
     overdue: tuple[OverdueDeal, ...]
 
 
-@dataclass
-class _Bucket:
-    """Accumulates one line: a tally of amounts, and the weighted amounts beside it."""
-
-    tally: Tally = field(default_factory=Tally)
-    weighted: list[Decimal] = field(default_factory=list)
-    without_probability: int = 0
-
-    def add(self, amount: Decimal | None, probability: Decimal | None) -> None:
-        self.tally.add(amount)
-        if amount is None:
-            return
-        if probability is None:
-            self.without_probability += 1
-        else:
-            self.weighted.append(amount * probability)
-
-    def freeze(self) -> OpenDeals:
-        return OpenDeals(
-            deals=self.tally.deals,
-            amount=self.tally.total,
-            weighted=money_total(self.weighted),
-            without_amount=self.tally.deals - len(self.tally.amounts),
-            without_probability=self.without_probability,
-        )
-
-
 def forecast(data: Dataset, settings: KpiSettings, now: datetime) -> Forecast:
     """The weighted forecast of the open deals for the months from `now`'s month on.
 
@@ -122,42 +120,32 @@ def forecast(data: Dataset, settings: KpiSettings, now: datetime) -> Forecast:
     check_currencies(data, settings)
     tz = settings.timezone
     converter = Converter.from_settings(settings)
+    deals = data.columns.deals
     today = local_date(now, tz)
     current = period_containing("month", today, tz)
     months = _months(current, settings.forecast_months)
-    buckets = {(p.first_day.year, p.first_day.month): _Bucket() for p in months}
-    earlier, later, undated = _Bucket(), _Bucket(), _Bucket()
-    overdue: list[OverdueDeal] = []
-    for deal in data.deals:
-        if deal.status != "open":
-            continue
-        amount = converter.amount(deal)
-        probability = _probability(data, deal)
-        if deal.expected_close_at is None:
-            undated.add(amount, probability)
-            continue
-        expected_on = local_date(deal.expected_close_at, tz)
-        month = buckets.get((expected_on.year, expected_on.month))
-        if month is not None:
-            month.add(amount, probability)
-        elif expected_on < current.first_day:
-            earlier.add(amount, probability)
-        else:
-            later.add(amount, probability)
-        if expected_on < today:
-            overdue.append(_overdue(data, deal, amount, expected_on, today))
-    overdue.sort(key=lambda d: (d.expected_on, d.deal_id))
+    # from here on a deal is its position among the open deals, which are in dataset order
+    open_deals = np.flatnonzero(deals.is_status("open"))
+    amounts = converter.values(deals, open_deals.tolist())
+    probabilities = _probabilities(data, deals, open_deals)
+    expected = deals.expected_close_at[open_deals]
+    dated = np.flatnonzero(expected != MISSING)
+    days = local_days(expected[dated], tz)
+    lines = _lines(len(open_deals), dated, days, current, len(months))
+    found = _totals(amounts, probabilities, lines, len(months) + 3)
+    earlier, later, undated = found[len(months) :]
+    overdue = days < (today - _FIRST_DAY).days
     return Forecast(
         currency=converter.currency,
         today=today,
         months=tuple(
-            ForecastMonth(p, buckets[p.first_day.year, p.first_day.month].freeze()) for p in months
+            ForecastMonth(p, line) for p, line in zip(months, found[: len(months)], strict=True)
         ),
-        won_so_far=_won_so_far(data, converter, current, now),
-        earlier=earlier.freeze(),
-        later=later.freeze(),
-        undated=undated.freeze(),
-        overdue=tuple(overdue),
+        won_so_far=_won_so_far(deals, converter, current, now),
+        earlier=earlier,
+        later=later,
+        undated=undated,
+        overdue=_overdue(data, open_deals, amounts, dated[overdue], days[overdue], today),
     )
 
 
@@ -170,39 +158,198 @@ def _months(current: Period, count: int) -> list[Period]:
     return months[:count]
 
 
-def _probability(data: Dataset, deal: Deal) -> Decimal | None:
-    """The deal's own probability, else its stage's, as an exact decimal; None when neither.
+def _lines(total: int, dated: Positions, days: Days, current: Period, count: int) -> Codes:
+    """The line of each of `total` open deals, those at `dated` being expected on `days`.
 
-    `str` of a float is its shortest repr, so 0.3 becomes exactly Decimal("0.3").
+    Lines `0..count-1` are the months from `current` on, then come earlier, later and
+    undated. The months are consecutive, so a month's line is its distance from `current`.
     """
-    probability = deal.probability
-    if probability is None:
-        stage = data.stage(deal.source, deal.pipeline_id, deal.stage_id)
-        probability = None if stage is None else stage.probability
-    return None if probability is None else Decimal(str(probability))
+    month = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    first = current.first_day
+    distance = month - ((first.year - 1970) * 12 + first.month - 1)
+    lines = np.full(total, count + 2, dtype=np.int32)
+    lines[dated] = np.where(distance < 0, count, np.where(distance < count, distance, count + 1))
+    return lines
 
 
-def _overdue(
-    data: Dataset, deal: Deal, amount: Decimal | None, expected_on: date, today: date
-) -> OverdueDeal:
-    return OverdueDeal(
-        deal_id=deal.id,
-        name=deal.name,
-        owner=owner_label(data, deal),
-        amount=None if amount is None else round_money(amount),
-        expected_on=expected_on,
-        days_overdue=(today - expected_on).days,
+def _totals(
+    amounts: Sequence[Decimal | None],
+    probabilities: Sequence[Decimal | None],
+    lines: Codes,
+    count: int,
+) -> list[OpenDeals]:
+    """Each of the `count` lines of the open deals, the deals in a line taken in their order."""
+    split = group_by(lines, count)
+    return [_open(amounts, probabilities, line.tolist()) for line in split(np.arange(len(lines)))]
+
+
+def _open(
+    amounts: Sequence[Decimal | None],
+    probabilities: Sequence[Decimal | None],
+    deals: Sequence[int],
+) -> OpenDeals:
+    """The line of the open `deals` (positions in `amounts`), summed in their order."""
+    values: list[Decimal] = []
+    weighted: list[Decimal] = []
+    for at in deals:
+        amount = amounts[at]
+        if amount is None:
+            continue
+        values.append(amount)
+        probability = probabilities[at]
+        if probability is not None:
+            weighted.append(amount * probability)
+    return OpenDeals(
+        deals=len(deals),
+        amount=money_total(values),
+        weighted=money_total(weighted),
+        without_amount=len(deals) - len(values),
+        without_probability=len(values) - len(weighted),
     )
 
 
-def _won_so_far(data: Dataset, converter: Converter, month: Period, now: datetime) -> WonSoFar:
+def _probabilities(data: Dataset, deals: DealColumns, positions: Positions) -> list[Decimal | None]:
+    """The deals' own probability, else their stage's, as exact decimals; None when neither.
+
+    `str` of a float is its shortest repr, so 0.3 becomes exactly Decimal("0.3"). Each
+    distinct probability is converted, and each distinct stage looked up, once.
+    """
+    own = deals.probability[positions]
+    has_own = ~np.isnan(own)
+    # by their bits, which tell apart even 0.0 and -0.0 (they print differently)
+    bits, own_at = np.unique(own[has_own].view(np.int64), return_inverse=True)
+    table: list[Decimal | None] = [Decimal(str(p)) for p in bits.view(np.float64).tolist()]
+    stageless = positions[~has_own]
+    pipelines, stages = len(deals.pipeline_id.values), len(deals.stage_id.values)
+    # one number per (source, pipeline, stage): the three are always set, so codes are >= 0
+    keys = (
+        deals.source.codes[stageless].astype(np.int64) * pipelines
+        + deals.pipeline_id.codes[stageless]
+    ) * stages + deals.stage_id.codes[stageless]
+    distinct, stage_at = np.unique(keys, return_inverse=True)
+    for key in distinct.tolist():
+        rest, stage = divmod(key, stages)
+        source, pipeline = divmod(rest, pipelines)
+        found = data.stage(
+            deals.source.values[source],
+            deals.pipeline_id.values[pipeline],
+            deals.stage_id.values[stage],
+        )
+        probability = None if found is None else found.probability
+        table.append(None if probability is None else Decimal(str(probability)))
+    entries = np.empty(len(positions), dtype=np.int64)
+    entries[has_own] = own_at
+    entries[~has_own] = len(bits) + stage_at
+    return [table[at] for at in entries.tolist()]
+
+
+def _overdue(
+    data: Dataset,
+    open_deals: Positions,
+    amounts: Sequence[Decimal | None],
+    overdue: Positions,
+    days: Days,
+    today: date,
+) -> tuple[OverdueDeal, ...]:
+    """The open deals at `overdue` (positions among `open_deals`), expected on `days`.
+
+    Most overdue first, then by id; deals alike in both keep the dataset's order.
+    """
+    deals = data.columns.deals
+    order = order_by(days, [deals.id[at] for at in open_deals[overdue].tolist()])
+    ordered = open_deals[overdue[order]]
+    return tuple(
+        OverdueDeal(
+            deal_id=deals.id[at],
+            name=deals.name[at],
+            owner=owner,
+            amount=None if amount is None else round_money(amount),
+            expected_on=expected_on,
+            days_overdue=(today - expected_on).days,
+        )
+        for at, owner, amount, expected_on in zip(
+            ordered.tolist(),
+            owner_labels(data, deals, ordered),
+            [amounts[deal] for deal in overdue[order].tolist()],
+            as_dates(days[order]),
+            strict=True,
+        )
+    )
+
+
+def _won_so_far(deals: DealColumns, converter: Converter, month: Period, now: datetime) -> WonSoFar:
     """Deals won from the month's first local midnight up to and including `now`.
 
     A won deal dated after `now` (a close date typed in ahead) has not been won so far.
     """
-    start = month.start
-    won = Tally()
-    for deal in data.deals:
-        if deal.status == "won" and deal.closed_at is not None and start <= deal.closed_at <= now:
-            won.add(converter.amount(deal))
-    return WonSoFar(month, won.deals, won.total)
+    closed = deals.closed_at
+    won = np.flatnonzero(
+        deals.is_status("won")
+        & (closed != MISSING)
+        & (closed >= micros(month.start))
+        & (closed <= micros(now))
+    )
+    values = [value for value in converter.values(deals, won.tolist()) if value is not None]
+    return WonSoFar(month, len(won), money_total(values))
+
+
+def local_days(instants: Instants, tz: ZoneInfo) -> Days:
+    """The local calendar day of each instant in `tz`, as days since 1970-01-01.
+
+    The day of `local_date`, computed on columns: the UTC offset is looked up at both ends of
+    each UTC day the instants fall on. A day whose two offsets differ has a change of offset
+    in it, so its instants are looked up one by one; one whose offsets agree has none, as no
+    zone changes its offset twice within a day (the time zone database's changes are days
+    apart).
+    """
+    utc_days, at_day = np.unique(instants // _DAY, return_inverse=True)
+    starts = [_offset(day * _DAY, tz) for day in utc_days.tolist()]
+    ends = [_offset((day + 1) * _DAY - 1, tz) for day in utc_days.tolist()]
+    offsets = np.array(starts, dtype=np.int64)[at_day]
+    changing = np.array(starts, dtype=np.int64) != np.array(ends, dtype=np.int64)
+    for at in np.flatnonzero(changing[at_day]).tolist():
+        offsets[at] = _offset(int(instants[at]), tz)
+    days: Days = (instants + offsets) // _DAY
+    return days
+
+
+def _offset(instant: int, tz: ZoneInfo) -> int:
+    """The UTC offset of `tz` at `instant`, in microseconds."""
+    offset = instant_of(instant).astimezone(tz).utcoffset()
+    assert offset is not None
+    return offset // _MICROSECOND
+
+
+def as_dates(days: Days) -> list[date]:
+    """The dates of days since 1970-01-01."""
+    dates: list[date] = days.astype("datetime64[D]").tolist()
+    return dates
+
+
+def owner_labels(data: Dataset, deals: DealColumns, positions: Positions) -> list[str]:
+    """`owner_label` of the deals at `positions`, looked up once per distinct owner."""
+    found: dict[tuple[int, int], str] = {}
+    labels = []
+    for key in zip(
+        deals.source.codes[positions].tolist(),
+        deals.owner_id.codes[positions].tolist(),
+        strict=True,
+    ):
+        text = found.get(key)
+        if text is None:
+            source, owner = key
+            owner_id = None if owner == NO_LABEL else deals.owner_id.values[owner]
+            text = found[key] = label(data.owner_name(deals.source.values[source], owner_id))
+        labels.append(text)
+    return labels
+
+
+def order_by(keys: npt.NDArray[np.int64], ids: Sequence[str]) -> Positions:
+    """The order that sorts records by `keys`, then by `ids`; ties in both keep their order.
+
+    Two stable sorts, by id and then by key, rather than one on `(key, id)` tuples: millions
+    of live records make every burst of new tuples set off costly garbage collections.
+    """
+    by_id = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.intp)
+    by_key: Positions = by_id[np.argsort(keys[by_id], kind="stable")]
+    return by_key

@@ -7,10 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
+
+from kpis.columns import MISSING, DealColumns, micros
 from kpis.dataset import Dataset
 from kpis.money import Converter, check_currencies, round_money
 from kpis.periods import Period
-from kpis.reports import Tally, local_date, owner_label
+from kpis.reports import Tally
+from kpis.reports.forecast import Positions, as_dates, local_days, order_by, owner_labels
 from kpis.segments import label
 from kpis.settings import KpiSettings
 
@@ -60,33 +64,59 @@ def lost_deals(data: Dataset, period: Period, settings: KpiSettings) -> LostDeal
     """
     check_currencies(data, settings)
     converter = Converter.from_settings(settings)
-    lost = sorted(
-        (d for d in data.deals if d.status == "lost" and period.contains(d.closed_at)),
-        key=lambda d: (d.closed_at, d.id),
-    )
-    reasons: defaultdict[str, Tally] = defaultdict(Tally)
-    listed = []
-    for deal in lost:
-        assert deal.closed_at is not None
-        reason = label(None if deal.lost_reason is None else deal.lost_reason.strip())
-        amount = converter.amount(deal)
-        reasons[reason].add(amount)
-        listed.append(
-            LostDeal(
-                deal_id=deal.id,
-                name=deal.name,
-                owner=owner_label(data, deal),
-                amount=None if amount is None else round_money(amount),
-                reason=reason,
-                closed_on=local_date(deal.closed_at, settings.timezone),
-            )
+    deals = data.columns.deals
+    lost = _lost_in(deals, period)
+    amounts = converter.values(deals, lost.tolist())
+    reasons = _reasons(deals, lost)
+    tallies: defaultdict[str, Tally] = defaultdict(Tally)
+    for reason, amount in zip(reasons, amounts, strict=True):
+        tallies[reason].add(amount)
+    listed = [
+        LostDeal(
+            deal_id=deals.id[at],
+            name=deals.name[at],
+            owner=owner,
+            amount=None if amount is None else round_money(amount),
+            reason=reason,
+            closed_on=closed_on,
         )
+        for at, owner, amount, reason, closed_on in zip(
+            lost.tolist(),
+            owner_labels(data, deals, lost),
+            amounts,
+            reasons,
+            as_dates(local_days(deals.closed_at[lost], settings.timezone)),
+            strict=True,
+        )
+    ]
     rows = [
         LostReason(reason, tally.deals, tally.deals / len(lost), tally.total)
-        for reason, tally in reasons.items()
+        for reason, tally in tallies.items()
     ]
     rows.sort(key=_most_frequent)
     return LostDeals(period, converter.currency, tuple(rows), tuple(listed))
+
+
+def _lost_in(deals: DealColumns, period: Period) -> Positions:
+    """The positions of the deals lost in `period`, by close instant, then id.
+
+    Deals alike in both (two sources can share an id) keep the dataset's order.
+    """
+    closed = deals.closed_at
+    lost = np.flatnonzero(
+        deals.is_status("lost")
+        & (closed != MISSING)
+        & (closed >= micros(period.start))
+        & (closed < micros(period.end))
+    )
+    return lost[order_by(closed[lost], [deals.id[at] for at in lost.tolist()])]
+
+
+def _reasons(deals: DealColumns, positions: Positions) -> list[str]:
+    """The trimmed lost reason of the deals at `positions`; `(none)` when missing or blank."""
+    lookup = [label(reason.strip()) for reason in deals.lost_reason.values]
+    lookup.append(label(None))  # NO_LABEL (-1)
+    return [lookup[code] for code in deals.lost_reason.codes[positions].tolist()]
 
 
 def _most_frequent(row: LostReason) -> tuple[int, bool, Decimal, str, str]:
