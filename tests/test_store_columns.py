@@ -98,7 +98,8 @@ def test_a_version_1_store_moves_its_json_history_into_visit_rows(tmp_path: Path
 def test_storing_a_deal_again_replaces_its_visits(store: Store) -> None:
     """A deal stored with a shorter history loads with that history only."""
     store.commit_page(
-        "crm", _page(_deal("d1", StageVisit("s0", _at(0), _at(1)), StageVisit("s1", _at(1)))),
+        "crm",
+        _page(_deal("d1", StageVisit("s0", _at(0), _at(1)), StageVisit("s1", _at(1)))),
         synced_at=SYNCED,
     )
     store.commit_page("crm", _page(_deal("d1", StageVisit("s1", _at(1)))), synced_at=SYNCED)
@@ -114,9 +115,7 @@ def test_visits_of_a_deleted_deal_are_not_loaded(store: Store) -> None:
         _page(_deal("d1", StageVisit("s0", _at(0))), _deal("d2", StageVisit("s9", _at(2)))),
         synced_at=SYNCED,
     )
-    store.commit_page(
-        "crm", Page("deal", "deal", (), deleted=frozenset({"d1"})), synced_at=SYNCED
-    )
+    store.commit_page("crm", Page("deal", "deal", (), deleted=frozenset({"d1"})), synced_at=SYNCED)
     data = store.load_dataset()
     assert [d.id for d in data.deals] == ["d2"]
     assert data.columns.visits.deal.tolist() == [0]
@@ -126,7 +125,8 @@ def test_visits_of_a_deleted_deal_are_not_loaded(store: Store) -> None:
 def test_visits_point_at_their_deal_whatever_the_order_they_were_stored_in(store: Store) -> None:
     """Visits of deals stored in several pages load in deal order, each in history order."""
     store.commit_page(
-        "crm", _page(_deal("d2", StageVisit("a", _at(0), _at(1)), StageVisit("b", _at(1)))),
+        "crm",
+        _page(_deal("d2", StageVisit("a", _at(0), _at(1)), StageVisit("b", _at(1)))),
         synced_at=SYNCED,
     )
     store.commit_page("crm", _page(_deal("d1", StageVisit("c", _at(3)))), synced_at=SYNCED)
