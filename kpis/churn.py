@@ -7,12 +7,13 @@ searches and a slice of the churns inside it, whatever the number of contacts.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from kpis.customers import contact_customers, first_won_deals
+import numpy as np
+
+from kpis.columns import MISSING, Instants, micros
+from kpis.customers import customers, span
 from kpis.dataset import Dataset
 from kpis.memo import per_dataset
 from kpis.periods import Period
@@ -20,7 +21,6 @@ from kpis.results import ResultRow
 from kpis.rows import ratio_row
 from kpis.segments import ALL_SEGMENT
 from kpis.settings import KpiSettings
-from kpis.slicing import between
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ class ChurnCount:
     base: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ChurnIndex:
     """Contact customers as sorted instants; see `churn_index`.
 
@@ -40,18 +40,20 @@ class ChurnIndex:
     churn, with when each became a customer.
     """
 
-    since: Sequence[datetime]
-    gone: Sequence[datetime]
-    churned_at: Sequence[datetime]
-    churned_since: Sequence[datetime]
+    since: Instants
+    gone: Instants
+    churned_at: Instants
+    churned_since: Instants
 
     def active_at(self, instant: datetime) -> int:
-        """How many customers are active at `instant` (`Customer.active_at`), by counting.
+        """How many customers are active at `instant` (`kpis.customers`), by counting.
 
         A customer with `since <= instant` is inactive exactly when also
         `churned_at <= instant`, that is when `max(since, churned_at) <= instant`.
         """
-        return bisect_right(self.since, instant) - bisect_right(self.gone, instant)
+        at = micros(instant)
+        since = np.searchsorted(self.since, at, side="right")
+        return int(since - np.searchsorted(self.gone, at, side="right"))
 
     def count(self, start: datetime, end: datetime) -> ChurnCount:
         """Churn over `[start, end)`: churned in it and customer before `start`, of the base.
@@ -60,27 +62,23 @@ class ChurnIndex:
         that churn is in the interval (it contains its start), so they are counted among the
         customers it starts with, and the churned are always a subset of the base.
         """
-        window = between(self.churned_at, start, end)
-        churned = churned_at_start = 0
-        for churned_at, since in zip(
-            self.churned_at[window], self.churned_since[window], strict=True
-        ):
-            if since < start:
-                churned += 1
-                if churned_at == start:
-                    churned_at_start += 1
-        return ChurnCount(churned, self.active_at(start) + churned_at_start)
+        window = span(self.churned_at, start, end)
+        before = self.churned_since[window] < micros(start)
+        at_start = self.churned_at[window][before] == micros(start)
+        return ChurnCount(
+            int(np.count_nonzero(before)), self.active_at(start) + int(np.count_nonzero(at_start))
+        )
 
 
 def _build(data: Dataset, settings: KpiSettings) -> ChurnIndex:
-    # the settings are irrelevant to who is a customer; `per_dataset` keys on them anyway
-    customers = contact_customers(first_won_deals(data.deals), data.contacts)
-    churns = sorted((c.churned_at, c.since) for c in customers if c.churned_at is not None)
+    since, churned_at = customers(data, settings).of_contacts()
+    churned = churned_at != MISSING
+    order = np.argsort(churned_at[churned], kind="stable")
     return ChurnIndex(
-        since=sorted(c.since for c in customers),
-        gone=sorted(max(since, churned_at) for churned_at, since in churns),
-        churned_at=[churned_at for churned_at, _ in churns],
-        churned_since=[since for _, since in churns],
+        since=np.sort(since),
+        gone=np.sort(np.maximum(since, churned_at)[churned]),
+        churned_at=churned_at[churned][order],
+        churned_since=since[churned][order],
     )
 
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from kpis.churn import churn_index
+from kpis.customers import distinct
 from kpis.dataset import Dataset
 from kpis.money import round_money
 from kpis.periods import Period, custom
@@ -40,13 +41,13 @@ def customer_lifetime_value(
     """
     window = lifetime_window(period)
     purchases = purchase_index(data, settings).purchases_in(window.start, window.end)
-    customers = len({purchase.customer for purchase in purchases})
+    customers = distinct(purchases.customer)
     row = ResultRow(
         "customer_lifetime_value", period, ALL_SEGMENT[0], ALL_SEGMENT[1], None, "currency", 0
     )
     if not customers:
         return [row]
-    customer_value = sum((purchase.value for purchase in purchases), Decimal(0)) / customers
+    customer_value = sum(purchases.value, Decimal(0)) / customers
     lifespan, note = _lifespan(data, settings, window)
     return [
         replace(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 
+from kpis.columns import group_by
 from kpis.dataset import Dataset
 from kpis.money import round_money
 from kpis.periods import Period
@@ -18,10 +18,15 @@ from kpis.spend import spend_in
 
 def campaign_revenue(data: Dataset, period: Period, settings: KpiSettings) -> list[ResultRow]:
     """Σ amount of the deals won in P, per campaign (`(none)` without one) and over all."""
-    groups: defaultdict[SegmentKey, list[Decimal]] = defaultdict(list)
-    for purchase in purchase_index(data, settings).purchases_in(period.start, period.end):
-        groups[ALL_SEGMENT].append(purchase.value)
-        groups[("campaign", purchase.campaign)].append(purchase.value)
+    index = purchase_index(data, settings)
+    purchases = index.purchases_in(period.start, period.end)
+    groups: dict[SegmentKey, list[Decimal]] = {}
+    if len(purchases.value):
+        groups[ALL_SEGMENT] = purchases.value.tolist()
+    by_campaign = group_by(purchases.campaign, len(index.campaigns))
+    for campaign, values in zip(index.campaigns, by_campaign(purchases.value), strict=True):
+        if len(values):
+            groups[("campaign", campaign)] = values.tolist()
     return segment_rows(
         groups,
         [],

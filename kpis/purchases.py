@@ -7,73 +7,84 @@ customers who bought first in a period.
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
-from operator import attrgetter
 
-from kpis.customers import CustomerKey, customer_key, first_won_deals
+import numpy as np
+import numpy.typing as npt
+
+from kpis.columns import Codes, Instants, micros
+from kpis.customers import customers, span, won_values
 from kpis.dataset import Dataset
 from kpis.memo import per_dataset
-from kpis.money import Converter
 from kpis.segments import label
 from kpis.settings import KpiSettings
-from kpis.slicing import between
 
 
-@dataclass(frozen=True, slots=True)
-class Purchase:
-    """A won deal with an amount: its value in the reporting currency, buyer and campaign.
+@dataclass(frozen=True, eq=False)
+class Purchases:
+    """Won deals with an amount, one entry each: value in the reporting currency, buyer, campaign.
 
-    `campaign` is a segment name: the deal's campaign, or `(none)` when it has none.
+    `customer` is the buyer's number (`kpis.customers`); `campaign` the position of the
+    deal's campaign in `PurchaseIndex.campaigns`.
     """
 
-    value: Decimal
-    customer: CustomerKey
-    campaign: str
+    value: npt.NDArray[np.object_]
+    """Decimals."""
+    customer: npt.NDArray[np.intp]
+    campaign: Codes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PurchaseIndex:
     """Purchases sorted by close; `customer_since` is every customer's first won deal's close.
 
     Customers here include the won deals without a contact, each a customer of its own, as
-    `kpis.customers` defines them.
+    `kpis.customers` defines them. `campaigns` are the distinct campaign segment names: a
+    campaign, or `(none)` for the deals without one.
     """
 
-    closed_at: Sequence[datetime]
-    purchases: Sequence[Purchase]
-    customer_since: Sequence[datetime]
+    closed_at: Instants
+    purchases: Purchases
+    campaigns: tuple[str, ...]
+    customer_since: Instants
 
-    def purchases_in(self, start: datetime, end: datetime) -> Sequence[Purchase]:
+    def purchases_in(self, start: datetime, end: datetime) -> Purchases:
         """The purchases closed in `[start, end)`."""
-        return self.purchases[between(self.closed_at, start, end)]
+        within = span(self.closed_at, start, end)
+        return Purchases(
+            self.purchases.value[within],
+            self.purchases.customer[within],
+            self.purchases.campaign[within],
+        )
 
     def new_customers(self, start: datetime, end: datetime) -> int:
         """How many customers became customers (first won deal closed) in `[start, end)`."""
-        return bisect_left(self.customer_since, end) - bisect_left(self.customer_since, start)
+        first, stop = np.searchsorted(self.customer_since, [micros(start), micros(end)]).tolist()
+        return int(stop - first)
 
 
 def _build(data: Dataset, settings: KpiSettings) -> PurchaseIndex:
-    converter = Converter.from_settings(settings)
-    won = [
-        deal
-        for deal in data.deals
-        if deal.status == "won" and deal.closed_at is not None and deal.amount is not None
-    ]
-    won.sort(key=attrgetter("closed_at", "id"))
-    purchases = []
-    for deal in won:
-        value = converter.amount(deal)
-        assert value is not None
-        purchases.append(Purchase(value, customer_key(deal), label(deal.campaign)))
-    first_won = first_won_deals(data.deals).values()
+    deals = data.columns.deals
+    buyers = customers(data, settings)
+    values = won_values(data, settings)
+    # a won deal without an amount is no purchase, but its customer still bought first
+    bought = values.has_amount
+    names: dict[str, int] = {}
+    # the campaign codes, with no campaign (-1) last, as positions in the distinct names
+    of_code = np.array(
+        [names.setdefault(label(text), len(names)) for text in [*deals.campaign.values, None]],
+        dtype=np.int32,
+    )
     return PurchaseIndex(
-        closed_at=[deal.closed_at for deal in won if deal.closed_at is not None],
-        purchases=purchases,
-        customer_since=sorted(deal.closed_at for deal in first_won if deal.closed_at is not None),
+        closed_at=buyers.won_at[bought],
+        purchases=Purchases(
+            value=values.value[bought],
+            customer=buyers.customer[bought],
+            campaign=of_code[deals.campaign.codes[buyers.won[bought]]],
+        ),
+        campaigns=tuple(names),
+        customer_since=np.sort(buyers.since),
     )
 
 

@@ -6,11 +6,8 @@ in the period), and a row for each owner, pipeline and lead source with data in 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from decimal import Decimal
-
 from kpis.dataset import Dataset
-from kpis.deal_index import WonDeal, deal_index
+from kpis.deal_index import deal_index
 from kpis.periods import Period
 from kpis.results import ResultRow
 from kpis.rows import mean_row, median_row, money_sum_row, ratio_row, segment_rows
@@ -21,12 +18,12 @@ from kpis.settings import KpiSettings
 def close_rate(data: Dataset, period: Period, settings: KpiSettings) -> list[ResultRow]:
     """Won deals closed in P ÷ deals in the pipeline during P."""
     index = deal_index(data, settings)
-    won = index.won_in(period)
+    won = {segment: deals.count for segment, deals in index.won_in(period).items()}
     return segment_rows(
         index.in_pipeline(period),
         0,
         lambda segment, pipeline: ratio_row(
-            "close_rate", period, segment, len(won.get(segment, ())), pipeline
+            "close_rate", period, segment, won.get(segment, 0), pipeline
         ),
     )
 
@@ -34,7 +31,7 @@ def close_rate(data: Dataset, period: Period, settings: KpiSettings) -> list[Res
 def win_rate(data: Dataset, period: Period, settings: KpiSettings) -> list[ResultRow]:
     """Won deals closed in P ÷ (won + lost deals closed in P)."""
     index = deal_index(data, settings)
-    won = {segment: len(deals) for segment, deals in index.won_in(period).items()}
+    won = {segment: deals.count for segment, deals in index.won_in(period).items()}
     closed = index.lost_in(period)
     for segment, count in won.items():
         closed[segment] = closed.get(segment, 0) + count
@@ -56,19 +53,15 @@ def upsell_rate(data: Dataset, period: Period, settings: KpiSettings) -> list[Re
 def net_new_revenue(data: Dataset, period: Period, settings: KpiSettings) -> list[ResultRow]:
     """Σ amount of the deals won in P that are a customer's first or closed within the window."""
     groups = {
-        segment: amounts
+        segment: deals.new_revenue
         for segment, deals in deal_index(data, settings).won_in(period).items()
-        if (amounts := _new_revenue(deals))
+        if deals.new_revenue
     }
     return segment_rows(
         groups,
         [],
         lambda segment, amounts: money_sum_row("net_new_revenue", period, segment, amounts),
     )
-
-
-def _new_revenue(deals: Sequence[WonDeal]) -> list[Decimal]:
-    return [d.value for d in deals if d.is_new_revenue and d.value is not None]
 
 
 def sales_cycle_days(data: Dataset, period: Period, settings: KpiSettings) -> list[ResultRow]:
@@ -95,4 +88,4 @@ def _cycle_days(
     data: Dataset, period: Period, settings: KpiSettings
 ) -> dict[SegmentKey, list[float]]:
     won = deal_index(data, settings).won_in(period)
-    return {segment: [deal.cycle_days for deal in deals] for segment, deals in won.items()}
+    return {segment: deals.cycle_days for segment, deals in won.items()}
