@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -45,20 +45,6 @@ def segments_of(
         ("pipeline", label(data.pipeline_label(source, pipeline_id))),
         ("source", label(lead_source)),
     )
-
-
-def segment_cache(data: Dataset) -> Callable[[Deal], tuple[SegmentKey, ...]]:
-    """`deal_segments` for many deals: deals with the same owner, pipeline and source share one."""
-    cache: dict[tuple[str, str | None, str, str | None], tuple[SegmentKey, ...]] = {}
-
-    def segments(deal: Deal) -> tuple[SegmentKey, ...]:
-        key = (deal.source, deal.owner_id, deal.pipeline_id, deal.lead_source)
-        found = cache.get(key)
-        if found is None:
-            found = cache[key] = deal_segments(data, deal)
-        return found
-
-    return segments
 
 
 @dataclass(frozen=True, eq=False)
