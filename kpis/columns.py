@@ -251,6 +251,7 @@ class TicketColumns:
 @dataclass(frozen=True)
 class SubscriptionColumns:
     source: Labels = field(default_factory=_empty_labels)
+    id: Sequence[str] = ()
     contact_id: Labels = field(default_factory=_empty_labels)
     list: Labels = field(default_factory=_empty_labels)
     action: Labels = field(default_factory=_empty_labels)
@@ -263,6 +264,7 @@ class SubscriptionColumns:
     def of(cls, events: Sequence[SubscriptionEvent]) -> SubscriptionColumns:
         return cls(
             source=Labels.of(e.source for e in events),
+            id=[e.id for e in events],
             contact_id=Labels.of(e.contact_id for e in events),
             list=Labels.of(e.list for e in events),
             action=Labels.of(e.action for e in events),

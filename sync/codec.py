@@ -279,7 +279,8 @@ class Statements:
         )
         self.sweep = (
             f"UPDATE {name} SET deleted = 1, synced_at = ? "  # noqa: S608
-            "WHERE source = ? AND deleted = 0 AND id NOT IN (SELECT id FROM temp.live_ids)"
+            "WHERE source = ? AND deleted = 0 AND id NOT IN (SELECT id FROM temp.live_ids) "
+            "RETURNING id"
         )
         # each distinct source in a few index lookups (a skip scan), not a scan of every row
         self.sources = (

@@ -42,6 +42,7 @@ from kpis.columns import (
     VisitColumns,
     micros,
 )
+from sync.changes import TABLE as CHANGES
 from sync.codec import parse_utc
 from sync.visits import TABLE as VISITS
 
@@ -196,18 +197,38 @@ class _Read:
         return values if self.order is None else values[self.order]
 
 
-def _rows(table: str, spec: dict[str, Kind]) -> str:
-    """The live rows of `table`, with only the columns of `spec` (no raw payload to carry)."""
-    return f"SELECT {', '.join(spec)} FROM {table} WHERE deleted = 0"  # noqa: S608
+def _rows(table: str, kind: str, spec: dict[str, Kind], since: int | None) -> str:
+    """The live rows of `table` (record `kind`), with only the columns of `spec`.
+
+    Only those columns, so that no raw payload is carried. With `since`, only the records
+    changed after that generation of the store (`sync.changes`).
+    """
+    rows = f"SELECT {', '.join(spec)} FROM {table} WHERE deleted = 0"  # noqa: S608
+    if since is None:
+        return rows
+    return f"{rows} AND (source, id) IN ({changed_since(kind, since)})"
 
 
-def _deals(db: sqlite3.Connection) -> DealColumns:
+def changed_since(kind: str, since: int) -> str:
+    """The keys of the records of `kind` changed after generation `since`, as a subquery."""
+    if kind not in _KINDS:
+        raise ValueError(f"unknown record kind {kind!r}")
+    return (
+        f"SELECT source, id FROM {CHANGES} "  # noqa: S608
+        f"WHERE kind = '{kind}' AND generation > {int(since)}"
+    )
+
+
+_KINDS = frozenset({"deal", "ticket", "subscription", "survey"})
+
+
+def _deals(db: sqlite3.Connection, since: int | None) -> DealColumns:
     spec: dict[str, Kind] = dict.fromkeys(("source", "id", "pipeline_id", "stage_id"), "key")
     spec |= {"status": "key", "kind": "key", "name": "text", "amount": "text"}
     spec |= dict.fromkeys(("currency", "owner_id", "contact_id", "lead_source"), "text")
     spec |= {"lost_reason": "text", "campaign": "text"}
     spec |= dict.fromkeys(("created_at", "closed_at", "expected_close_at"), "instant")
-    read = _Read(db, _rows("deals", spec), spec)
+    read = _Read(db, _rows("deals", "deal", spec, since), spec)
     read.in_key_order()
     source = read.labels("source")
     ids = read.keys("id")
@@ -229,7 +250,7 @@ def _deals(db: sqlite3.Connection) -> DealColumns:
         campaign=read.labels("campaign"),
         closed_at=read.instants("closed_at"),
         expected_close_at=read.instants("expected_close_at"),
-        probability=_probabilities(db, _keys(source, ids)),
+        probability=_probabilities(db, _keys(source, ids), since),
     )
 
 
@@ -237,27 +258,33 @@ def _keys(source: Labels, ids: Sequence[str]) -> list[tuple[Part, str]]:
     return list(zip(source.texts(), ids, strict=True))
 
 
-def _probabilities(db: sqlite3.Connection, keys: list[tuple[Part, str]]) -> npt.NDArray[np.float64]:
+def _probabilities(
+    db: sqlite3.Connection, keys: list[tuple[Part, str]], since: int | None
+) -> npt.NDArray[np.float64]:
     """The deals' probabilities in the order of `keys`, NaN where unset.
 
     Read row by row (SQLite's text of a float is not always exact), then put in the order of
     the other columns by key.
     """
-    rows = db.execute("SELECT source, id, probability FROM deals WHERE deleted = 0").fetchall()
+    spec: dict[str, Kind] = {"source": "key", "id": "key", "probability": "key"}
+    rows = db.execute(_rows("deals", "deal", spec, since)).fetchall()
     found = {(source, deal_id): probability for source, deal_id, probability in rows}
     values = (found[key] for key in keys)
     return np.fromiter((np.nan if p is None else p for p in values), np.float64, len(keys))
 
 
-def _visits(db: sqlite3.Connection, deals: DealColumns) -> VisitColumns:
-    """The visits of live deals, each pointing at its deal's position, in entered order.
+def _visits(db: sqlite3.Connection, deals: DealColumns, since: int | None) -> VisitColumns:
+    """The visits of the live deals of `deals`, each pointing at its deal's position.
 
-    The visits of every deal are read, and those of deleted deals dropped here: cheaper than
-    looking each visit's deal up in SQLite.
+    The visits of every deal (or every changed deal) are read, and those of deleted deals
+    dropped here: cheaper than looking each visit's deal up in SQLite.
     """
     spec: dict[str, Kind] = {"source": "key", "deal_id": "key", "position": "integer"}
     spec |= {"stage_id": "key", "entered_at": "instant", "exited_at": "instant"}
-    read = _Read(db, f"SELECT {', '.join(spec)} FROM {VISITS}", spec)  # noqa: S608
+    rows = f"SELECT {', '.join(spec)} FROM {VISITS}"  # noqa: S608
+    if since is not None:
+        rows += f" WHERE (source, deal_id) IN ({changed_since('deal', since)})"
+    read = _Read(db, rows, spec)
     sources, deal_ids = read.labels("source"), read.labels("deal_id")
     # the deal position of each distinct (source, deal id), then of each visit
     width = len(deal_ids.values)
@@ -282,19 +309,21 @@ def _visits(db: sqlite3.Connection, deals: DealColumns) -> VisitColumns:
     )
 
 
-def _contacts(db: sqlite3.Connection, *, customers_only: bool) -> ContactColumns:
+def _contacts(db: sqlite3.Connection, customers: list[tuple[str, str]] | None) -> ContactColumns:
+    """Every live contact, or only those with a key in `customers` (sorted keys)."""
     spec: dict[str, Kind] = {"source": "key", "id": "key", "created_at": "instant"}
     spec |= {"email": "text", "lead_source": "text", "churned_at": "instant"}
-    rows = _rows("contacts", spec)
-    if customers_only:
-        # from the won deals to their contacts by key: an index lookup per customer rather
-        # than a pass over every contact
+    rows = f"SELECT {', '.join(spec)} FROM contacts WHERE deleted = 0"  # noqa: S608
+    if customers is not None:
+        # an index lookup per customer rather than a pass over every contact; the keys go
+        # in sorted, so the contacts come out in key order
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (source TEXT, id TEXT)")
+        db.execute("DELETE FROM temp.wanted")
+        db.executemany("INSERT INTO temp.wanted VALUES (?, ?)", customers)
         columns = ", ".join(f"c.{column}" for column in spec)
         rows = (
-            f"SELECT {columns} FROM (SELECT DISTINCT source, contact_id FROM deals "  # noqa: S608
-            "WHERE deleted = 0 AND status = 'won' AND contact_id IS NOT NULL) AS w "
-            "CROSS JOIN contacts AS c ON c.source = w.source AND c.id = w.contact_id "
-            "WHERE c.deleted = 0"
+            f"SELECT {columns} FROM temp.wanted AS w CROSS JOIN contacts AS c "  # noqa: S608
+            "ON c.source = w.source AND c.id = w.id WHERE c.deleted = 0"
         )
     read = _Read(db, rows, spec)
     read.in_key_order()
@@ -308,11 +337,23 @@ def _contacts(db: sqlite3.Connection, *, customers_only: bool) -> ContactColumns
     )
 
 
-def _tickets(db: sqlite3.Connection) -> TicketColumns:
+def customer_keys(deals: DealColumns) -> list[tuple[str, str]]:
+    """The sorted keys of the contacts of won deals."""
+    won = deals.is_status("won") & (deals.contact_id.codes != NO_LABEL)
+    pairs = {
+        (str(deals.source.values[source]), deals.contact_id.values[contact])
+        for source, contact in zip(
+            deals.source.codes[won].tolist(), deals.contact_id.codes[won].tolist(), strict=True
+        )
+    }
+    return sorted(pairs)
+
+
+def _tickets(db: sqlite3.Connection, since: int | None) -> TicketColumns:
     spec: dict[str, Kind] = {"source": "key", "id": "key", "created_at": "instant"}
     spec |= {"closed_at": "instant", "owner_id": "text", "followups": "integer"}
     spec |= {"pipeline": "text"}
-    read = _Read(db, _rows("tickets", spec), spec)
+    read = _Read(db, _rows("tickets", "ticket", spec, since), spec)
     read.in_key_order()
     return TicketColumns(
         source=read.labels("source"),
@@ -325,13 +366,14 @@ def _tickets(db: sqlite3.Connection) -> TicketColumns:
     )
 
 
-def _subscriptions(db: sqlite3.Connection) -> SubscriptionColumns:
-    spec: dict[str, Kind] = {"source": "key", "contact_id": "key", "list": "key"}
+def _subscriptions(db: sqlite3.Connection, since: int | None) -> SubscriptionColumns:
+    spec: dict[str, Kind] = {"source": "key", "id": "key", "contact_id": "key", "list": "key"}
     spec |= {"action": "key", "at": "instant"}
-    # sorted by SQLite: the ids (a text of the whole event) are not worth reading to sort here
-    read = _Read(db, _rows("subscriptions", spec) + " ORDER BY source, id", spec)
+    read = _Read(db, _rows("subscriptions", "subscription", spec, since), spec)
+    read.in_key_order()
     return SubscriptionColumns(
         source=read.labels("source"),
+        id=read.keys("id"),
         contact_id=read.labels("contact_id"),
         list=read.labels("list"),
         action=read.labels("action"),
@@ -339,10 +381,10 @@ def _subscriptions(db: sqlite3.Connection) -> SubscriptionColumns:
     )
 
 
-def _surveys(db: sqlite3.Connection) -> SurveyColumns:
+def _surveys(db: sqlite3.Connection, since: int | None) -> SurveyColumns:
     spec: dict[str, Kind] = {"source": "key", "id": "key", "score": "integer"}
     spec |= {"submitted_at": "instant", "contact_id": "text"}
-    read = _Read(db, _rows("surveys", spec), spec)
+    read = _Read(db, _rows("surveys", "survey", spec, since), spec)
     read.in_key_order()
     return SurveyColumns(
         source=read.labels("source"),
@@ -353,14 +395,23 @@ def _surveys(db: sqlite3.Connection) -> SurveyColumns:
     )
 
 
-def load_columns(db: sqlite3.Connection, *, customers_only: bool = False) -> Columns:
-    """Every live record but owners and stages, as columns; see `Store.load_dataset`."""
-    deals = _deals(db)
+def load_columns(db: sqlite3.Connection, *, since: int | None = None) -> Columns:
+    """The live records but owners, stages and contacts, as columns; see `Store.load_dataset`.
+
+    With `since`, only the records changed after that generation (`sync.changes`).
+    """
+    deals = _deals(db, since)
     return Columns(
-        contacts=_contacts(db, customers_only=customers_only),
         deals=deals,
-        visits=_visits(db, deals),
-        tickets=_tickets(db),
-        subscriptions=_subscriptions(db),
-        surveys=_surveys(db),
+        visits=_visits(db, deals, since),
+        tickets=_tickets(db, since),
+        subscriptions=_subscriptions(db, since),
+        surveys=_surveys(db, since),
     )
+
+
+def load_contacts(
+    db: sqlite3.Connection, deals: DealColumns, *, customers_only: bool
+) -> ContactColumns:
+    """Every live contact, or only the contacts of the won deals of `deals`."""
+    return _contacts(db, customer_keys(deals) if customers_only else None)

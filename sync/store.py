@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import replace as dataclass_replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -32,8 +33,9 @@ from typing import Literal, TypeAlias, cast
 
 from connectors.base import Page, Pulled
 from connectors.schema import Deal, Record
+from kpis.columns import Columns
 from kpis.dataset import Dataset
-from sync import visits
+from sync import changes, snapshot, visits
 from sync.codec import (
     META_COLUMNS,
     OWNERS,
@@ -47,17 +49,19 @@ from sync.codec import (
     parse_utc,
     utc_text,
 )
-from sync.loading import load_columns
+from sync.loading import load_columns, load_contacts
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 RunOutcome: TypeAlias = Literal["running", "ok", "failed", "interrupted"]
 ContactScope: TypeAlias = Literal["all", "customers"]
 
 _HOST = socket.gethostname()
 _PROCESS_TOKEN = uuid.uuid4().hex
 _BUSY_TIMEOUT_MS = 30_000
+# a new snapshot once the records changed since the last exceed 1 in this many
+_RESNAPSHOT = 20
 # strict: a raw payload that is not JSON fails its page instead of being stored half-readable
 _RAW_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
@@ -104,12 +108,16 @@ def _create(db: sqlite3.Connection) -> None:
     for sql in STATEMENTS.values():
         db.execute(sql.create)
     db.execute(visits.CREATE)
+    changes.create(db)
     db.execute(_CURSORS_DDL)
     db.execute(_RUNS_DDL)
 
 
 # _UPGRADES[n] brings a store written at user_version n to n + 1
-_UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {1: visits.upgrade_from_json}
+_UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: visits.upgrade_from_json,
+    2: changes.create,
+}
 assert set(_UPGRADES) == set(range(1, SCHEMA_VERSION))
 
 
@@ -268,9 +276,13 @@ class Store:
             deleted = db.executemany(
                 sql.delete, ((stamp, source, record_id) for record_id in page.deleted)
             ).rowcount
+            swept: list[str] = []
             if page.live_ids is not None:
                 live = page.live_ids.union(item.record.id for item in page.items)
-                deleted += self._sweep(db, sql, source, live, stamp)
+                swept = self._sweep(db, sql, source, live, stamp)
+                deleted += len(swept)
+            touched = [item.record.id for item in page.items]
+            changes.log(db, page.kind, source, [*touched, *page.deleted, *swept])
             if page.cursor is not None:
                 db.execute(
                     "INSERT INTO cursors (source, stream, cursor, updated_at) VALUES (?, ?, ?, ?)"
@@ -298,29 +310,77 @@ class Store:
     @staticmethod
     def _sweep(
         db: sqlite3.Connection, sql: Statements, source: str, live: frozenset[str], stamp: str
-    ) -> int:
+    ) -> list[str]:
+        """Mark deleted the records of `source` not in `live`; their ids."""
         db.execute("DELETE FROM temp.live_ids")
         db.executemany("INSERT INTO temp.live_ids (id) VALUES (?)", ((i,) for i in live))
-        swept = db.execute(sql.sweep, (stamp, source)).rowcount
+        swept = [record_id for (record_id,) in db.execute(sql.sweep, (stamp, source))]
         db.execute("DELETE FROM temp.live_ids")
-        return int(swept)
+        return swept
 
     def load_dataset(self, *, contacts: ContactScope = "all") -> Dataset:
         """Every live (not deleted) record, as columns (`kpis.columns`), by source, then id.
 
         `contacts="customers"` loads only the contacts of won deals, the only ones the KPIs
-        read: at a million contacts that is most of the load. All tables are read in one
+        read: at a million contacts that is most of the rows. All tables are read in one
         transaction, so a pull committing meanwhile is either wholly in the dataset or not.
+        The columns come from the snapshot and the records changed since (`sync.changes`);
+        when those are many, or there is no snapshot yet, a new one is taken.
         """
         self._db.execute("BEGIN")
         try:
-            return Dataset.of_columns(
-                self._live(OWNERS),
-                self._live(STAGES),
-                load_columns(self._db, customers_only=contacts == "customers"),
-            )
+            owners, stages = self._live(OWNERS), self._live(STAGES)
+            generation = changes.current(self._db)
+            columns, stale = self._snapshot_columns()
+            people = load_contacts(self._db, columns.deals, customers_only=contacts == "customers")
         finally:
             self._db.execute("COMMIT")
+        if stale:
+            self._take_snapshot(columns, generation)
+        return Dataset.of_columns(owners, stages, dataclass_replace(columns, contacts=people))
+
+    def _snapshot_columns(self) -> tuple[Columns, bool]:
+        """The columns of the live records but contacts, and whether a new snapshot is due."""
+        found = changes.snapshot(self._db)
+        if found is None:
+            return load_columns(self._db), True
+        generation, data = found
+        changed = changes.changed_since(self._db, generation)
+        columns = snapshot.merge(
+            snapshot.decode(data), load_columns(self._db, since=generation), changed
+        )
+        records = len(columns.deals) + len(columns.tickets) + len(columns.surveys)
+        records += len(columns.subscriptions)
+        return columns, sum(map(len, changed.values())) * _RESNAPSHOT > records
+
+    def drop_snapshot(self) -> None:
+        """Forget the snapshot: the next load reads every row (and takes a new one)."""
+        with self._transaction() as db:
+            changes.drop_snapshot(db)
+
+    def take_snapshot(self) -> bool:
+        """Snapshot the columns now, whatever changed since the last; False if a commit raced."""
+        self._db.execute("BEGIN")
+        try:
+            generation = changes.current(self._db)
+            columns, _ = self._snapshot_columns()
+        finally:
+            self._db.execute("COMMIT")
+        return self._take_snapshot(columns, generation)
+
+    def _take_snapshot(self, columns: Columns, generation: int) -> bool:
+        """Keep `columns` as the snapshot of `generation`, unless the store moved on since.
+
+        A store that cannot be written now (read-only, or locked by a long pull) keeps its
+        older snapshot: the load that asked has its columns anyway.
+        """
+        data = snapshot.encode(columns)
+        try:
+            with self._transaction() as db:
+                return changes.replace_snapshot(db, generation, data)
+        except sqlite3.OperationalError as exc:
+            logger.warning("%s: columnar snapshot not saved (%s)", self.path, exc)
+            return False
 
     def _live(self, table: Table[R]) -> list[R]:
         sql = STATEMENTS[table.kind]

@@ -1,0 +1,223 @@
+"""The store's columnar snapshot: the KPI columns as one blob, and merging changes into it.
+
+The blob is an `.npz` archive (numpy's, read with pickling refused), one entry per part of
+each column: a `Labels` column as its codes and its values, an array as itself, text as its
+UTF-8 bytes with each value's length and a mask of unset values, `Decimal` amounts as text.
+
+Merging takes the snapshot's records, drops those whose key changed, adds the changed
+records that are live (read as rows), and puts every table back in `(source, id)` order: the
+dataset the rows alone would give. Stage visits follow their deals.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import fields, replace
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from kpis.columns import (
+    Columns,
+    DealColumns,
+    Labels,
+    SubscriptionColumns,
+    SurveyColumns,
+    TicketColumns,
+    VisitColumns,
+)
+
+Table = TypeVar(
+    "Table", DealColumns, VisitColumns, TicketColumns, SubscriptionColumns, SurveyColumns
+)
+Keys = set[tuple[str, str]]
+
+_TABLES = {
+    "deals": DealColumns,
+    "visits": VisitColumns,
+    "tickets": TicketColumns,
+    "subscriptions": SubscriptionColumns,
+    "surveys": SurveyColumns,
+}
+_KIND = {"deals": "deal", "tickets": "ticket", "subscriptions": "subscription", "surveys": "survey"}
+_DECIMALS = frozenset({("deals", "amount")})
+
+
+def encode(columns: Columns) -> bytes:
+    """The columns of `columns` but its contacts, as the snapshot blob."""
+    arrays: dict[str, npt.NDArray[Any]] = {}
+    for name in _TABLES:
+        table = getattr(columns, name)
+        for column in fields(table):
+            value = getattr(table, column.name)
+            prefix = f"{name}.{column.name}"
+            if isinstance(value, Labels):
+                arrays[f"{prefix}.codes"] = value.codes
+                arrays |= _texts(f"{prefix}.values", value.values)
+            elif isinstance(value, np.ndarray):
+                arrays[f"{prefix}.array"] = value
+            elif (name, column.name) in _DECIMALS:
+                arrays |= _texts(f"{prefix}.text", [None if v is None else str(v) for v in value])
+            else:
+                arrays |= _texts(f"{prefix}.text", value)
+    buffer = io.BytesIO()
+    np.savez(buffer, allow_pickle=False, **arrays)
+    return buffer.getvalue()
+
+
+def decode(data: bytes) -> Columns:
+    """The columns a snapshot blob holds (its contacts empty)."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+        parts = {name: archive[name] for name in archive.files}
+    tables: dict[str, Any] = {}
+    for name, table_type in _TABLES.items():
+        values: dict[str, Any] = {}
+        for column in fields(table_type):
+            prefix = f"{name}.{column.name}"
+            if f"{prefix}.codes" in parts:
+                labels = tuple(str(text) for text in _untexts(parts, f"{prefix}.values"))
+                values[column.name] = Labels(parts[f"{prefix}.codes"], labels)
+            elif f"{prefix}.array" in parts:
+                values[column.name] = parts[f"{prefix}.array"]
+            elif (name, column.name) in _DECIMALS:
+                texts = _untexts(parts, f"{prefix}.text")
+                values[column.name] = [None if t is None else Decimal(t) for t in texts]
+            else:
+                values[column.name] = _untexts(parts, f"{prefix}.text")
+        tables[name] = table_type(**values)
+    return Columns(**tables)
+
+
+def _texts(prefix: str, texts: Sequence[str | None]) -> dict[str, npt.NDArray[Any]]:
+    encoded = [b"" if text is None else text.encode() for text in texts]
+    return {
+        f"{prefix}.bytes": np.frombuffer(b"".join(encoded), dtype=np.uint8),
+        f"{prefix}.lengths": np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)),
+        f"{prefix}.unset": np.fromiter(
+            (text is None for text in texts), dtype=np.bool_, count=len(texts)
+        ),
+    }
+
+
+def _untexts(parts: Mapping[str, npt.NDArray[Any]], prefix: str) -> list[str | None]:
+    blob = parts[f"{prefix}.bytes"].tobytes()
+    ends = np.cumsum(parts[f"{prefix}.lengths"]).tolist()
+    starts = [0, *ends[:-1]] if ends else []
+    if blob.isascii():
+        # one character per byte: slicing the decoded text is slicing the bytes
+        text = blob.decode("ascii")
+        values: list[str | None] = [
+            text[start:end] for start, end in zip(starts, ends, strict=True)
+        ]
+    else:
+        values = [blob[start:end].decode() for start, end in zip(starts, ends, strict=True)]
+    for at in np.flatnonzero(parts[f"{prefix}.unset"]).tolist():
+        values[at] = None
+    return values
+
+
+def merge(base: Columns, changes: Columns, changed: Mapping[str, Keys]) -> Columns:
+    """`base` with the records of `changed` keys replaced by `changes` (their live versions).
+
+    `changes` holds every live record among the changed keys, and nothing else.
+    """
+    merged: dict[str, Any] = {}
+    moved: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]] = {}
+    for name, kind in _KIND.items():
+        table, old, new = _merge_table(
+            getattr(base, name), getattr(changes, name), changed.get(kind, set())
+        )
+        merged[name] = table
+        moved[name] = (old, new)
+    merged["visits"] = _merge_visits(base.visits, changes.visits, *moved["deals"])
+    return replace(base, **merged)
+
+
+def _merge_table(
+    base: Table, changes: Table, changed: Keys
+) -> tuple[Table, npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """The merged table, and where each base record and each changed record went (-1: gone)."""
+    if not changed and not len(changes):
+        return base, np.arange(len(base), dtype=np.intp), np.zeros(0, dtype=np.intp)
+    base_keys = _keys(base)
+    kept = np.fromiter(
+        (key not in changed for key in base_keys), dtype=np.bool_, count=len(base_keys)
+    )
+    kept_at = np.flatnonzero(kept)
+    keys = [base_keys[at] for at in kept_at.tolist()] + _keys(changes)
+    # both runs are sorted already: this sort only merges them
+    order = np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.intp)
+    position = np.empty(len(keys), dtype=np.intp)
+    position[order] = np.arange(len(keys))
+    old = np.full(len(base_keys), -1, dtype=np.intp)
+    old[kept_at] = position[: len(kept_at)]
+    new = position[len(kept_at) :]
+    table = take(concat(take(base, kept_at), changes), order)
+    return table, old, new
+
+
+def _merge_visits(
+    base: VisitColumns,
+    changes: VisitColumns,
+    old: npt.NDArray[np.intp],
+    new: npt.NDArray[np.intp],
+) -> VisitColumns:
+    """The visits of kept deals and of changed deals, by their deals' new positions."""
+    base_deal = old[base.deal] if len(base) else np.zeros(0, dtype=np.intp)
+    kept_at = np.flatnonzero(base_deal >= 0)
+    deal = np.concatenate([base_deal[kept_at], new[changes.deal] if len(changes) else []])
+    visits = concat(take(base, kept_at), changes)
+    # stable: a deal's visits all come from one side, already in entered order
+    order = np.argsort(deal, kind="stable")
+    return replace(take(visits, order), deal=deal[order].astype(np.int32))
+
+
+def _keys(table: Any) -> list[tuple[str, str]]:
+    return list(zip(table.source.texts(), table.id, strict=True))
+
+
+def take(table: Table, positions: npt.NDArray[np.intp]) -> Table:
+    """The records of `table` at `positions`, in that order."""
+    values: dict[str, Any] = {}
+    at = positions.tolist()
+    for column in fields(table):
+        value = getattr(table, column.name)
+        if isinstance(value, Labels):
+            values[column.name] = Labels(value.codes[positions], value.values)
+        elif isinstance(value, np.ndarray):
+            values[column.name] = value[positions]
+        else:
+            values[column.name] = [value[i] for i in at]
+    return type(table)(**values)
+
+
+def concat(first: Table, second: Table) -> Table:
+    """The records of `first`, then those of `second`."""
+    values: dict[str, Any] = {}
+    for column in fields(first):
+        one: Any = getattr(first, column.name)
+        two: Any = getattr(second, column.name)
+        if isinstance(one, Labels):
+            values[column.name] = _concat_labels(one, two)
+        elif isinstance(one, np.ndarray):
+            values[column.name] = np.concatenate([one, two]).astype(one.dtype)
+        else:
+            values[column.name] = [*one, *two]
+    return type(first)(**values)
+
+
+def _concat_labels(first: Labels, second: Labels) -> Labels:
+    """One column of both: the second's values coded among the first's, new ones added."""
+    values = list(first.values)
+    code_of = {value: code for code, value in enumerate(values)}
+    remap = np.empty(len(second.values) + 1, dtype=np.int32)
+    for code, value in enumerate(second.values):
+        remap[code] = code_of.setdefault(value, len(values))
+        if remap[code] == len(values):
+            values.append(value)
+    remap[-1] = -1  # NO_LABEL stays unset
+    codes = np.concatenate([first.codes, remap[second.codes]]).astype(np.int32)
+    return Labels(codes, tuple(values))

@@ -1,0 +1,206 @@
+"""The store's columnar snapshot (`sync.snapshot`) and its change log (`sync.changes`)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from connectors.base import Page, Pulled
+from connectors.schema import Deal, Record, StageVisit, SubscriptionEvent, SurveyResponse, Ticket
+from sync import changes
+from sync.store import SCHEMA_VERSION, Store
+
+T0 = datetime(2026, 10, 1, 10, tzinfo=UTC)
+SYNCED = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def _at(days: float) -> datetime:
+    return T0 + timedelta(days=days)
+
+
+def _page(kind: str, *records: Record, deleted: frozenset[str] = frozenset()) -> Page:
+    items = tuple(Pulled(record, {"id": record.id}) for record in records)
+    return Page(kind, kind, items, deleted=deleted)
+
+
+def _deal(deal_id: str, version: int, source: str = "crm") -> Deal:
+    visits = tuple(
+        StageVisit(f"s{step}", _at(step), None if step == version else _at(step + 1))
+        for step in range(version + 1)
+    )
+    return Deal(
+        source,
+        deal_id,
+        "p1",
+        f"s{version}",
+        "open",
+        _at(0),
+        amount=Decimal(f"{version}.50"),
+        owner_id=f"owner {version}",
+        probability=version / 10,
+        stage_history=visits,
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(tmp_path / "store.db") as opened:
+        yield opened
+
+
+def _snapshot_generation(store: Store) -> int | None:
+    found = changes.snapshot(store._db)
+    return None if found is None else found[0]
+
+
+def test_the_first_load_takes_a_snapshot_of_every_record(store: Store) -> None:
+    """With no snapshot yet, a load reads every row and keeps the columns as the snapshot."""
+    store.commit_page("crm", _page("deal", _deal("d1", 1)), synced_at=SYNCED)
+    assert _snapshot_generation(store) is None
+    store.load_dataset()
+    assert _snapshot_generation(store) == changes.current(store._db)
+
+
+def test_a_load_merges_what_changed_since_the_snapshot(store: Store) -> None:
+    """New, changed and deleted deals since the snapshot load as the rows say, visits too."""
+    store.commit_page(
+        "crm", _page("deal", _deal("d1", 1), _deal("d2", 2), _deal("d4", 0)), synced_at=SYNCED
+    )
+    store.load_dataset()
+    store.commit_page("crm", _page("deal", _deal("d3", 3), _deal("d1", 0)), synced_at=SYNCED)
+    store.commit_page("crm", _page("deal", deleted=frozenset({"d2"})), synced_at=SYNCED)
+    data = store.load_dataset()
+    assert data.deals == [_deal("d1", 0), _deal("d3", 3), _deal("d4", 0)]
+    assert data.columns.visits.deal.tolist() == [0, 1, 1, 1, 1, 2]
+
+
+def test_a_deal_swept_as_gone_leaves_the_merged_dataset(store: Store) -> None:
+    """A record the sweep of a full sync marks deleted is logged as changed like any other."""
+    store.commit_page("crm", _page("deal", _deal("d1", 1), _deal("d2", 1)), synced_at=SYNCED)
+    store.load_dataset()
+    sweep = Page("deal", "deal", (Pulled(_deal("d1", 1), {}),), live_ids=frozenset({"d1"}))
+    assert store.commit_page("crm", sweep, synced_at=SYNCED).deleted == 1
+    assert [deal.id for deal in store.load_dataset().deals] == ["d1"]
+
+
+def test_many_changes_take_a_new_snapshot(store: Store) -> None:
+    """Once the changes exceed a twentieth of the records, the load snapshots again."""
+    store.commit_page(
+        "crm", _page("deal", *(_deal(f"d{n}", 1) for n in range(40))), synced_at=SYNCED
+    )
+    store.load_dataset()
+    first = _snapshot_generation(store)
+    store.commit_page("crm", _page("deal", _deal("d0", 2)), synced_at=SYNCED)
+    store.load_dataset()
+    assert _snapshot_generation(store) == first, "one change in 40 is merged, not snapshotted"
+    store.commit_page("crm", _page("deal", _deal("d1", 2), _deal("d2", 2)), synced_at=SYNCED)
+    store.load_dataset()
+    assert _snapshot_generation(store) == changes.current(store._db)
+    assert store._db.execute("SELECT count(*) FROM changes").fetchone() == (0,)
+
+
+def test_a_snapshot_of_a_store_that_moved_on_is_not_kept(store: Store) -> None:
+    """Columns read before a commit would miss it: they are not written as the snapshot."""
+    store.commit_page("crm", _page("deal", _deal("d1", 1)), synced_at=SYNCED)
+    generation = changes.current(store._db)
+    store.commit_page("crm", _page("deal", _deal("d2", 1)), synced_at=SYNCED)
+    with store._transaction() as db:
+        assert not changes.replace_snapshot(db, generation, b"stale")
+    assert _snapshot_generation(store) is None
+
+
+def test_a_version_2_store_gets_the_change_log(tmp_path: Path) -> None:
+    """Opening a version 2 store adds the log and snapshot tables; its first load snapshots."""
+    path = tmp_path / "v2.db"
+    with Store.open(path) as store:
+        store.commit_page("crm", _page("deal", _deal("d1", 1)), synced_at=SYNCED)
+    with sqlite3.connect(path) as db:
+        for table in ("changes", "generation", "snapshot"):
+            db.execute(f"DROP TABLE {table}")
+        db.execute("PRAGMA user_version = 2")
+    with Store.open(path) as store:
+        assert store.load_dataset().deals == [_deal("d1", 1)]
+        assert _snapshot_generation(store) == 0
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+
+
+_IDS = st.sampled_from(["a", "b", "c", "d"])
+_SOURCES = st.sampled_from(["crm", "other"])
+_OPERATIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("deal"), _SOURCES, _IDS, st.integers(0, 3)),
+        st.tuples(st.just("ticket"), _SOURCES, _IDS, st.integers(0, 3)),
+        st.tuples(st.just("survey"), _SOURCES, _IDS, st.integers(0, 10)),
+        st.tuples(st.just("subscription"), _SOURCES, _IDS, st.integers(0, 3)),
+        st.tuples(st.just("delete"), st.sampled_from(["deal", "ticket", "survey"]), _SOURCES, _IDS),
+        st.just(("load",)),
+    ),
+    max_size=25,
+)
+
+
+def _record(kind: str, source: str, record_id: str, version: int) -> Record:
+    if kind == "deal":
+        return _deal(record_id, version, source)
+    if kind == "ticket":
+        return Ticket(source, record_id, _at(0), _at(version) if version else None, f"o{version}")
+    if kind == "survey":
+        return SurveyResponse(source, record_id, version, _at(version))
+    action = "subscribe" if version % 2 else "unsubscribe"
+    return SubscriptionEvent(source, record_id, "news", action, _at(version))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(operations=_OPERATIONS)
+def test_every_load_equals_the_live_records(tmp_path: Path, operations: list[tuple]) -> None:  # type: ignore[type-arg]
+    """Whatever was stored, changed and deleted between loads, a load gives the live records."""
+    live: dict[tuple[str, str, str], Record] = {}
+    with Store.open(tmp_path / f"{abs(hash(str(operations)))}.db") as store:
+        for operation in operations:
+            if operation[0] == "load":
+                _check(store, live)
+            elif operation[0] == "delete":
+                _, kind, source, record_id = operation
+                store.commit_page(
+                    source, _page(kind, deleted=frozenset({record_id})), synced_at=SYNCED
+                )
+                live.pop((kind, source, record_id), None)
+            else:
+                kind, source, record_id, version = operation
+                record = _record(kind, source, record_id, version)
+                store.commit_page(source, _page(kind, record), synced_at=SYNCED)
+                live[(kind, source, record.id)] = record
+        _check(store, live)
+
+
+def _check(store: Store, live: dict[tuple[str, str, str], Record]) -> None:
+    data = store.load_dataset()
+    for kind, loaded in (
+        ("deal", data.deals),
+        ("ticket", data.tickets),
+        ("survey", data.surveys),
+        ("subscription", data.subscriptions),
+    ):
+        expected = [live[key] for key in sorted(key for key in live if key[0] == kind)]
+        assert list(loaded) == expected, kind
+
+
+def test_a_read_only_store_still_loads(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A store that cannot take a snapshot loads all the same, with a warning that says so."""
+    path = tmp_path / "store.db"
+    with Store.open(path) as store:
+        store.commit_page("crm", _page("deal", _deal("d1", 1)), synced_at=SYNCED)
+    with Store.open(path) as store:
+        store._db.execute("PRAGMA query_only = ON")
+        assert store.load_dataset().deals == [_deal("d1", 1)]
+    assert "columnar snapshot not saved" in caplog.text
