@@ -2,7 +2,8 @@
 
 The blob is an `.npz` archive (numpy's, read with pickling refused), one entry per part of
 each column: a `Labels` column as its codes and its values, an array as itself, text as its
-UTF-8 bytes with each value's length and a mask of unset values, `Decimal` amounts as text.
+UTF-8 bytes joined by U+001F (or with each value's length, when a value holds U+001F) and a
+mask of unset values, `Decimal` amounts as text.
 
 Merging takes the snapshot's records, drops those whose key changed, adds the changed
 records that are live (read as rows), and puts every table back in `(source, id)` order: the
@@ -44,6 +45,7 @@ _TABLES = {
 }
 _KIND = {"deals": "deal", "tickets": "ticket", "subscriptions": "subscription", "surveys": "survey"}
 _DECIMALS = frozenset({("deals", "amount")})
+_SEPARATOR = "\x1f"
 
 
 def encode(columns: Columns) -> bytes:
@@ -92,27 +94,33 @@ def decode(data: bytes) -> Columns:
 
 
 def _texts(prefix: str, texts: Sequence[str | None]) -> dict[str, npt.NDArray[Any]]:
-    encoded = [b"" if text is None else text.encode() for text in texts]
+    """Text as UTF-8 bytes joined by U+001F, or with each value's length when one holds it."""
+    unset = np.fromiter((text is None for text in texts), dtype=np.bool_, count=len(texts))
+    plain = ["" if text is None else text for text in texts]
+    joined = _SEPARATOR.join(plain)
+    if joined.count(_SEPARATOR) == max(len(plain) - 1, 0):
+        return {
+            f"{prefix}.joined": np.frombuffer(joined.encode(), dtype=np.uint8),
+            f"{prefix}.count": np.array([len(plain)], dtype=np.int64),
+            f"{prefix}.unset": unset,
+        }
+    encoded = [text.encode() for text in plain]
     return {
         f"{prefix}.bytes": np.frombuffer(b"".join(encoded), dtype=np.uint8),
         f"{prefix}.lengths": np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)),
-        f"{prefix}.unset": np.fromiter(
-            (text is None for text in texts), dtype=np.bool_, count=len(texts)
-        ),
+        f"{prefix}.unset": unset,
     }
 
 
 def _untexts(parts: Mapping[str, npt.NDArray[Any]], prefix: str) -> list[str | None]:
-    blob = parts[f"{prefix}.bytes"].tobytes()
-    ends = np.cumsum(parts[f"{prefix}.lengths"]).tolist()
-    starts = [0, *ends[:-1]] if ends else []
-    if blob.isascii():
-        # one character per byte: slicing the decoded text is slicing the bytes
-        text = blob.decode("ascii")
-        values: list[str | None] = [
-            text[start:end] for start, end in zip(starts, ends, strict=True)
-        ]
+    values: list[str | None]
+    if f"{prefix}.joined" in parts:
+        count = int(parts[f"{prefix}.count"][0])
+        values = [*parts[f"{prefix}.joined"].tobytes().decode().split(_SEPARATOR)] if count else []
     else:
+        blob = parts[f"{prefix}.bytes"].tobytes()
+        ends = np.cumsum(parts[f"{prefix}.lengths"]).tolist()
+        starts = [0, *ends[:-1]] if ends else []
         values = [blob[start:end].decode() for start, end in zip(starts, ends, strict=True)]
     for at in np.flatnonzero(parts[f"{prefix}.unset"]).tolist():
         values[at] = None

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from connectors.base import Page, Pulled
 from connectors.schema import Deal, Record, StageVisit, SubscriptionEvent, SurveyResponse, Ticket
-from sync import changes
+from sync import changes, snapshot
 from sync.store import SCHEMA_VERSION, Store
 
 T0 = datetime(2026, 10, 1, 10, tzinfo=UTC)
@@ -204,3 +204,14 @@ def test_a_read_only_store_still_loads(tmp_path: Path, caplog: pytest.LogCapture
         store._db.execute("PRAGMA query_only = ON")
         assert store.load_dataset().deals == [_deal("d1", 1)]
     assert "columnar snapshot not saved" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [[], [""], [None], ["a", None, "", "Zoë"], ["unit\x1fseparator", None, "b"]],
+    ids=["none", "one empty", "one unset", "mixed", "holding the separator"],
+)
+def test_text_survives_the_snapshot(texts: list[str | None]) -> None:
+    """Text comes back as it went in: unset, empty, non-ASCII, or holding the separator."""
+    parts = snapshot._texts("t", texts)
+    assert snapshot._untexts(parts, "t") == texts
