@@ -14,6 +14,13 @@ from connectors.schema import (
     SurveyResponse,
     Ticket,
 )
+from kpis.column_records import (
+    contact_records,
+    deal_records,
+    subscription_records,
+    survey_records,
+    ticket_records,
+)
 from kpis.columns import (
     Columns,
     ContactColumns,
@@ -22,11 +29,6 @@ from kpis.columns import (
     SurveyColumns,
     TicketColumns,
     VisitColumns,
-    contact_records,
-    deal_records,
-    subscription_records,
-    survey_records,
-    ticket_records,
 )
 
 

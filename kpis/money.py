@@ -14,7 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 
 from connectors.schema import Deal
-from kpis.columns import DealColumns, deal_at
+from kpis.column_records import deal_at
+from kpis.columns import DealColumns
 from kpis.dataset import Dataset
 from kpis.settings import KpiSettings
 

@@ -18,7 +18,7 @@ from connectors.base import Page, Pulled
 from connectors.schema import Contact, Deal, Record, StageVisit
 from kpis.columns import MISSING, micros
 from sync.codec import STATEMENTS, utc_text
-from sync.loading import parse_instants
+from sync.instants import parse_instants
 from sync.store import SCHEMA_VERSION, Store
 
 T0 = datetime(2026, 10, 1, 10, tzinfo=UTC)
