@@ -48,9 +48,13 @@ _DECIMALS = frozenset({("deals", "amount")})
 _SEPARATOR = "\x1f"
 
 
+class SnapshotError(ValueError):
+    """A blob this version cannot read: damaged, or of another layout of the columns."""
+
+
 def encode(columns: Columns) -> bytes:
     """The columns of `columns` but its contacts, as the snapshot blob."""
-    arrays: dict[str, npt.NDArray[Any]] = {}
+    arrays: dict[str, npt.NDArray[Any]] = {"layout": np.array([_layout()])}
     for name in _TABLES:
         table = getattr(columns, name)
         for column in fields(table):
@@ -71,9 +75,32 @@ def encode(columns: Columns) -> bytes:
 
 
 def decode(data: bytes) -> Columns:
-    """The columns a snapshot blob holds (its contacts empty)."""
-    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-        parts = {name: archive[name] for name in archive.files}
+    """The columns a snapshot blob holds (its contacts empty).
+
+    Raises `SnapshotError` for a blob that is damaged or was written for other columns (by
+    another version): the store then reads the rows instead.
+    """
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            parts = {name: archive[name] for name in archive.files}
+        if parts.get("layout") is None or str(parts["layout"][0]) != _layout():
+            raise SnapshotError("the snapshot was written for other columns")
+        return _columns(parts)
+    except (OSError, ValueError, KeyError, EOFError) as exc:
+        if isinstance(exc, SnapshotError):
+            raise
+        raise SnapshotError(f"the snapshot cannot be read: {exc}") from exc
+
+
+def _layout() -> str:
+    """Every table's fields, in order: a snapshot of another layout is not read."""
+    return ";".join(
+        f"{name}:{','.join(column.name for column in fields(table))}"
+        for name, table in _TABLES.items()
+    )
+
+
+def _columns(parts: Mapping[str, npt.NDArray[Any]]) -> Columns:
     tables: dict[str, Any] = {}
     for name, table_type in _TABLES.items():
         values: dict[str, Any] = {}

@@ -345,10 +345,13 @@ class Store:
         if found is None:
             return load_columns(self._db), True
         generation, data = found
+        try:
+            base = snapshot.decode(data)
+        except snapshot.SnapshotError as exc:
+            logger.warning("%s: %s; reading every row instead", self.path, exc)
+            return load_columns(self._db), True
         changed = changes.changed_since(self._db, generation)
-        columns = snapshot.merge(
-            snapshot.decode(data), load_columns(self._db, since=generation), changed
-        )
+        columns = snapshot.merge(base, load_columns(self._db, since=generation), changed)
         records = len(columns.deals) + len(columns.tickets) + len(columns.surveys)
         records += len(columns.subscriptions)
         return columns, sum(map(len, changed.values())) * _RESNAPSHOT > records

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from connectors.base import Page, Pulled
 from connectors.schema import Deal, Record, StageVisit, SubscriptionEvent, SurveyResponse, Ticket
+from kpis.columns import Columns
 from sync import changes, snapshot
 from sync.store import SCHEMA_VERSION, Store
 
@@ -215,3 +216,21 @@ def test_text_survives_the_snapshot(texts: list[str | None]) -> None:
     """Text comes back as it went in: unset, empty, non-ASCII, or holding the separator."""
     parts = snapshot._texts("t", texts)
     assert snapshot._untexts(parts, "t") == texts
+
+
+@pytest.mark.parametrize(
+    "blob",
+    [b"not an archive", snapshot.encode(Columns()).replace(b"deals.id", b"deals.ix")],
+    ids=["damaged", "other layout"],
+)
+def test_a_snapshot_that_cannot_be_read_is_taken_again(
+    store: Store, blob: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A damaged snapshot, or one of other columns (another version), is read past and replaced."""
+    store.commit_page("crm", _page("deal", _deal("d1", 1)), synced_at=SYNCED)
+    with store._transaction() as db:
+        assert changes.replace_snapshot(db, changes.current(db), blob)
+    assert store.load_dataset().deals == [_deal("d1", 1)]
+    assert "reading every row instead" in caplog.text
+    found = changes.snapshot(store._db)
+    assert found is not None and snapshot.decode(found[1]).deals.id == ["d1"]
