@@ -16,10 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from connectors.schema import Deal
-from kpis.dataset import Dataset
 from kpis.money import round_money
-from kpis.segments import label
 
 
 @dataclass
@@ -43,11 +40,6 @@ class Tally:
 def money_total(amounts: list[Decimal]) -> Decimal | None:
     """The exact sum rounded to cents, or None for no amounts."""
     return round_money(sum(amounts, Decimal(0))) if amounts else None
-
-
-def owner_label(data: Dataset, deal: Deal) -> str:
-    """The owner's display name as the KPI segments show it; `(none)` when the deal has none."""
-    return label(data.owner_name(deal.source, deal.owner_id))
 
 
 def local_date(instant: datetime, tz: ZoneInfo) -> date:

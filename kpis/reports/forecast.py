@@ -14,36 +14,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TypeAlias
-from zoneinfo import ZoneInfo
 
 import numpy as np
-import numpy.typing as npt
 
 from kpis.columns import (
     MISSING,
-    NO_LABEL,
     Codes,
     DealColumns,
-    Instants,
     group_by,
-    instant_of,
     micros,
 )
 from kpis.dataset import Dataset
 from kpis.money import Converter, check_currencies, round_money
 from kpis.periods import Period, period_containing
 from kpis.reports import local_date, money_total
-from kpis.segments import label
+from kpis.reports.columns import Days, Positions, as_dates, local_days, order_by, owner_labels
 from kpis.settings import KpiSettings
 
-Positions: TypeAlias = npt.NDArray[np.intp]
-Days: TypeAlias = npt.NDArray[np.int64]
-"""Local calendar days, as days since 1970-01-01."""
-
-_DAY = 86_400_000_000
-"""A day in microseconds."""
-_MICROSECOND = timedelta(microseconds=1)
 _FIRST_DAY = date(1970, 1, 1)
 
 
@@ -291,65 +278,3 @@ def _won_so_far(deals: DealColumns, converter: Converter, month: Period, now: da
     )
     values = [value for value in converter.values(deals, won.tolist()) if value is not None]
     return WonSoFar(month, len(won), money_total(values))
-
-
-def local_days(instants: Instants, tz: ZoneInfo) -> Days:
-    """The local calendar day of each instant in `tz`, as days since 1970-01-01.
-
-    The day of `local_date`, computed on columns: the UTC offset is looked up at both ends of
-    each UTC day the instants fall on. A day whose two offsets differ has a change of offset
-    in it, so its instants are looked up one by one; one whose offsets agree has none, as no
-    zone changes its offset twice within a day (the time zone database's changes are days
-    apart).
-    """
-    utc_days, at_day = np.unique(instants // _DAY, return_inverse=True)
-    starts = [_offset(day * _DAY, tz) for day in utc_days.tolist()]
-    ends = [_offset((day + 1) * _DAY - 1, tz) for day in utc_days.tolist()]
-    offsets = np.array(starts, dtype=np.int64)[at_day]
-    changing = np.array(starts, dtype=np.int64) != np.array(ends, dtype=np.int64)
-    for at in np.flatnonzero(changing[at_day]).tolist():
-        offsets[at] = _offset(int(instants[at]), tz)
-    days: Days = (instants + offsets) // _DAY
-    return days
-
-
-def _offset(instant: int, tz: ZoneInfo) -> int:
-    """The UTC offset of `tz` at `instant`, in microseconds."""
-    offset = instant_of(instant).astimezone(tz).utcoffset()
-    assert offset is not None
-    return offset // _MICROSECOND
-
-
-def as_dates(days: Days) -> list[date]:
-    """The dates of days since 1970-01-01."""
-    dates: list[date] = days.astype("datetime64[D]").tolist()
-    return dates
-
-
-def owner_labels(data: Dataset, deals: DealColumns, positions: Positions) -> list[str]:
-    """`owner_label` of the deals at `positions`, looked up once per distinct owner."""
-    found: dict[tuple[int, int], str] = {}
-    labels = []
-    for key in zip(
-        deals.source.codes[positions].tolist(),
-        deals.owner_id.codes[positions].tolist(),
-        strict=True,
-    ):
-        text = found.get(key)
-        if text is None:
-            source, owner = key
-            owner_id = None if owner == NO_LABEL else deals.owner_id.values[owner]
-            text = found[key] = label(data.owner_name(deals.source.values[source], owner_id))
-        labels.append(text)
-    return labels
-
-
-def order_by(keys: npt.NDArray[np.int64], ids: Sequence[str]) -> Positions:
-    """The order that sorts records by `keys`, then by `ids`; ties in both keep their order.
-
-    Two stable sorts, by id and then by key, rather than one on `(key, id)` tuples: millions
-    of live records make every burst of new tuples set off costly garbage collections.
-    """
-    by_id = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.intp)
-    by_key: Positions = by_id[np.argsort(keys[by_id], kind="stable")]
-    return by_key

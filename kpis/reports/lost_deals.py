@@ -14,7 +14,7 @@ from kpis.dataset import Dataset
 from kpis.money import Converter, check_currencies, round_money
 from kpis.periods import Period
 from kpis.reports import Tally
-from kpis.reports.forecast import Positions, as_dates, local_days, order_by, owner_labels
+from kpis.reports.columns import Positions, as_dates, local_days, order_by, owner_labels
 from kpis.segments import label
 from kpis.settings import KpiSettings
 
