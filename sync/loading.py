@@ -19,11 +19,11 @@ REAL columns are read row by row, because SQLite's text form of a float is not a
 
 from __future__ import annotations
 
+import operator
 import sqlite3
 from collections.abc import Sequence
 from decimal import Decimal
-from itertools import pairwise
-from typing import Literal, TypeAlias, TypeVar
+from typing import Any, Literal, TypeAlias, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -83,8 +83,10 @@ class _Read:
 
     def in_key_order(self) -> None:
         """Read the columns in `(source, id)` order from now on (reads `source` and `id`)."""
-        keys = list(zip(self._parts("source"), self._parts("id"), strict=True))
-        if any(later < earlier for earlier, later in pairwise(keys)):
+        sources, ids = self._parts("source"), self._parts("id")
+        # one source (the usual case): the ids alone order the rows, with no tuple per row
+        keys: list[Any] = ids if len(set(sources)) < 2 else list(zip(sources, ids, strict=True))
+        if not all(map(operator.le, keys, keys[1:])):
             self.order = np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.intp)
 
     def _parts(self, column: str) -> list[Part]:

@@ -13,9 +13,11 @@ dataset the rows alone would give. Stage visits follow their deals.
 from __future__ import annotations
 
 import io
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
 from decimal import Decimal
+from itertools import repeat
 from typing import Any, TypeVar
 
 import numpy as np
@@ -122,7 +124,7 @@ def _columns(parts: Mapping[str, npt.NDArray[Any]]) -> Columns:
 
 def _texts(prefix: str, texts: Sequence[str | None]) -> dict[str, npt.NDArray[Any]]:
     """Text as UTF-8 bytes joined by U+001F, or with each value's length when one holds it."""
-    unset = np.fromiter((text is None for text in texts), dtype=np.bool_, count=len(texts))
+    unset = np.fromiter(map(operator.is_, texts, repeat(None)), dtype=np.bool_, count=len(texts))
     plain = ["" if text is None else text for text in texts]
     joined = _SEPARATOR.join(plain)
     if joined.count(_SEPARATOR) == max(len(plain) - 1, 0):
