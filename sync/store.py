@@ -1,4 +1,4 @@
-"""The local SQLite store: records, sync cursors and the log of runs, in one file.
+"""The local SQLite store: records, sync cursors and the log of runs (`sync.runs`), in one file.
 
 Durability: WAL journal with `synchronous=NORMAL`. A page of records and its cursor are
 committed in one transaction, so a killed process loses at most the page in flight and the
@@ -6,22 +6,13 @@ next pull resumes after the last commit. NORMAL does not fsync on every commit; 
 failure (not a process crash) may roll back the last few commits, but never splits a page
 from its cursor, so those pages are simply pulled again. FULL would buy nothing more than
 that and cost an fsync per page.
-
-Runs left `running` by a dead process are marked `interrupted` by the next `start_run`. A run
-records the host, the process id and a token drawn when this module is imported. On the same
-host, a run is dead when no process has its pid, or when its pid is ours but the token is
-not (an earlier process with a recycled pid, as when a container restarts with pid 1). Runs
-of other hosts are left as they are: their processes cannot be checked from here.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,7 +26,7 @@ from connectors.base import Page, Pulled
 from connectors.schema import Deal, Record
 from kpis.columns import Columns
 from kpis.dataset import Dataset
-from sync import changes, snapshot, visits
+from sync import changes, runs, snapshot, visits
 from sync.codec import (
     META_COLUMNS,
     OWNERS,
@@ -46,19 +37,16 @@ from sync.codec import (
     SqlValue,
     Statements,
     Table,
-    parse_utc,
     utc_text,
 )
 from sync.loading import load_columns, load_contacts
+from sync.runs import RunRecord
 
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 3
-RunOutcome: TypeAlias = Literal["running", "ok", "failed", "interrupted"]
 ContactScope: TypeAlias = Literal["all", "customers"]
 
-_HOST = socket.gethostname()
-_PROCESS_TOKEN = uuid.uuid4().hex
 _BUSY_TIMEOUT_MS = 30_000
 # a new snapshot once the records changed since the last exceed 1 in this many
 _RESNAPSHOT = 20
@@ -71,18 +59,6 @@ class StoreError(sqlite3.DatabaseError):
 
 
 @dataclass(frozen=True, slots=True)
-class RunRecord:
-    """One command recorded in the runs table."""
-
-    id: int
-    command: str
-    started_at: datetime
-    finished_at: datetime | None
-    outcome: RunOutcome
-    message: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class Committed:
     """What one committed page changed: records upserted, and records newly marked deleted."""
 
@@ -90,13 +66,6 @@ class Committed:
     deleted: int
 
 
-_RUNS_DDL = (
-    "CREATE TABLE runs ("
-    "id INTEGER PRIMARY KEY AUTOINCREMENT, command TEXT NOT NULL, started_at TEXT NOT NULL, "
-    "finished_at TEXT, outcome TEXT NOT NULL "
-    "CHECK (outcome IN ('running', 'ok', 'failed', 'interrupted')), message TEXT, "
-    "host TEXT NOT NULL, pid INTEGER NOT NULL, process TEXT NOT NULL)"
-)
 _CURSORS_DDL = (
     "CREATE TABLE cursors (source TEXT NOT NULL, stream TEXT NOT NULL, cursor TEXT NOT NULL, "
     "updated_at TEXT NOT NULL, PRIMARY KEY (source, stream))"
@@ -110,7 +79,7 @@ def _create(db: sqlite3.Connection) -> None:
     db.execute(visits.CREATE)
     changes.create(db)
     db.execute(_CURSORS_DDL)
-    db.execute(_RUNS_DDL)
+    db.execute(runs.CREATE)
 
 
 # _UPGRADES[n] brings a store written at user_version n to n + 1
@@ -119,27 +88,6 @@ _UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: changes.create,
 }
 assert set(_UPGRADES) == set(range(1, SCHEMA_VERSION))
-
-
-def _process_exists(pid: int) -> bool:
-    if os.name != "posix":
-        # os.kill(pid, 0) would end the process on Windows: treat it as alive
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _abandoned(host: str, pid: int, process: str) -> bool:
-    if host != _HOST:
-        return False
-    if pid == os.getpid():
-        return process != _PROCESS_TOKEN
-    return not _process_exists(pid)
 
 
 class Store:
@@ -402,25 +350,7 @@ class Store:
     def start_run(self, command: str, started_at: datetime) -> int:
         """Record a command as running, after marking runs of dead processes interrupted."""
         with self._transaction() as db:
-            self._interrupt_abandoned(db)
-            cursor = db.execute(
-                "INSERT INTO runs (command, started_at, outcome, host, pid, process)"
-                " VALUES (?, ?, 'running', ?, ?, ?)",
-                (command, utc_text(started_at), _HOST, os.getpid(), _PROCESS_TOKEN),
-            )
-        return cast(int, cursor.lastrowid)
-
-    @staticmethod
-    def _interrupt_abandoned(db: sqlite3.Connection) -> None:
-        running = db.execute(
-            "SELECT id, host, pid, process FROM runs WHERE outcome = 'running'"
-        ).fetchall()
-        for run_id, host, pid, process in running:
-            if _abandoned(host, pid, process):
-                db.execute(
-                    "UPDATE runs SET outcome = 'interrupted', message = ? WHERE id = ?",
-                    (f"process {pid} on {host} ended before the run finished", run_id),
-                )
+            return runs.start(db, command, started_at)
 
     def finish_run(
         self,
@@ -432,28 +362,10 @@ class Store:
     ) -> None:
         """Record how a run ended."""
         with self._transaction() as db:
-            updated = db.execute(
-                "UPDATE runs SET finished_at = ?, outcome = ?, message = ? WHERE id = ?",
-                (utc_text(finished_at), outcome, message, run_id),
-            ).rowcount
-        if updated != 1:
+            found = runs.finish(db, run_id, finished_at, outcome, message)
+        if not found:
             raise ValueError(f"no run {run_id} in {self.path}")
 
     def recent_runs(self, limit: int = 10) -> list[RunRecord]:
         """The last `limit` runs, newest first."""
-        rows = self._db.execute(
-            "SELECT id, command, started_at, finished_at, outcome, message"
-            " FROM runs ORDER BY id DESC LIMIT ?",
-            (limit,),
-        )
-        return [
-            RunRecord(
-                id=run_id,
-                command=command,
-                started_at=parse_utc(started),
-                finished_at=None if finished is None else parse_utc(finished),
-                outcome=outcome,
-                message=message,
-            )
-            for run_id, command, started, finished, outcome, message in rows
-        ]
+        return runs.recent(self._db, limit)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import sync.store
+import sync.runs
 from connectors.base import Page, Pulled
 from connectors.schema import (
     Contact,
@@ -412,7 +412,7 @@ def test_run_of_an_earlier_process_with_our_pid_is_interrupted(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A run from this pid but another process token (a recycled pid) is interrupted."""
-    monkeypatch.setattr(sync.store, "_PROCESS_TOKEN", "an earlier process")
+    monkeypatch.setattr(sync.runs, "_PROCESS_TOKEN", "an earlier process")
     store.start_run("daemon", started_at=_at(0))
     monkeypatch.undo()
     store.start_run("daemon", started_at=_at(1))
