@@ -13,7 +13,7 @@ from datetime import datetime
 import numpy as np
 
 from kpis.columns import MISSING, Instants, micros
-from kpis.customers import customers, span
+from kpis.customers import customers
 from kpis.dataset import Dataset
 from kpis.memo import per_dataset
 from kpis.periods import Period
@@ -21,6 +21,7 @@ from kpis.results import ResultRow
 from kpis.rows import ratio_row
 from kpis.segments import ALL_SEGMENT
 from kpis.settings import KpiSettings
+from kpis.slicing import between
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,7 @@ class ChurnIndex:
         that churn is in the interval (it contains its start), so they are counted among the
         customers it starts with, and the churned are always a subset of the base.
         """
-        window = span(self.churned_at, start, end)
+        window = between(self.churned_at, start, end)
         before = self.churned_since[window] < micros(start)
         at_start = self.churned_at[window][before] == micros(start)
         return ChurnCount(

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
 
-from kpis.columns import MISSING, ContactColumns, DealColumns, Instants, micros
+from kpis.columns import MISSING, ContactColumns, DealColumns, Instants
 from kpis.dataset import Dataset
 from kpis.memo import per_dataset
 from kpis.money import Converter
@@ -176,9 +175,3 @@ def _churned_at(contacts: ContactColumns, deals: DealColumns, positions: Positio
 def distinct(numbers: npt.NDArray[np.intp]) -> int:
     """How many distinct numbers there are among small non-negative ones (customer numbers)."""
     return int(np.count_nonzero(np.bincount(numbers)))
-
-
-def span(instants: Instants, start: datetime, end: datetime) -> slice:
-    """The slice of the sorted `instants` that are in `[start, end)`."""
-    first, stop = np.searchsorted(instants, [micros(start), micros(end)]).tolist()
-    return slice(first, stop)

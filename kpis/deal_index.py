@@ -18,12 +18,13 @@ import numpy as np
 import numpy.typing as npt
 
 from kpis.columns import MISSING, DealColumns, Instants, micros
-from kpis.customers import Customers, Positions, customers, distinct, span, won_values
+from kpis.customers import Customers, Positions, customers, distinct, won_values
 from kpis.dataset import Dataset
 from kpis.memo import per_dataset
 from kpis.periods import Period
 from kpis.segments import DealSegments, SegmentKey, segment_table
 from kpis.settings import KpiSettings
+from kpis.slicing import between
 from kpis.stats import SECONDS_PER_DAY
 
 MICROS_PER_SECOND = 1_000_000
@@ -76,7 +77,7 @@ class DealIndex:
         bounds = (period.start, period.end)
         groups = self._won_groups.get(bounds)
         if groups is None:
-            groups = self._won_groups[bounds] = self._group(span(self.won_at, *bounds))
+            groups = self._won_groups[bounds] = self._group(between(self.won_at, *bounds))
         return groups
 
     def _group(self, won: slice) -> dict[SegmentKey, WonDeals]:
@@ -92,7 +93,7 @@ class DealIndex:
 
     def lost_in(self, period: Period) -> dict[SegmentKey, int]:
         """How many deals were lost in the period, by segment; only segments with a lost deal."""
-        lost = span(self.lost_at, period.start, period.end)
+        lost = between(self.lost_at, period.start, period.end)
         return self.segments.count(self.lost_combination[lost])
 
     def in_pipeline(self, period: Period) -> dict[SegmentKey, int]:
@@ -154,7 +155,7 @@ class Upsells:
 
         Active at an instant: a customer since then, and not churned by then.
         """
-        upsells = span(self.closed_at, period.start, period.end)
+        upsells = between(self.closed_at, period.start, period.end)
         start = micros(period.start)
         churned = self.churned_at[upsells]
         active = (self.since[upsells] <= start) & ((churned == MISSING) | (churned > start))

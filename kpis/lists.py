@@ -29,6 +29,7 @@ from kpis.results import ResultRow
 from kpis.rows import ratio_row, segment_rows
 from kpis.segments import ALL_SEGMENT, SegmentKey
 from kpis.settings import KpiSettings
+from kpis.slicing import between
 
 Positions: TypeAlias = npt.NDArray[np.intp]
 Flags: TypeAlias = npt.NDArray[np.bool_]
@@ -53,10 +54,8 @@ class Membership:
 
     def changes(self, start: datetime, end: datetime) -> tuple[int, int]:
         """How many joined and how many left in `[start, end)`."""
-        bounds = [micros(start), micros(end)]
-        joined_from, joined_to = np.searchsorted(self.joined, bounds).tolist()
-        left_from, left_to = np.searchsorted(self.left, bounds).tolist()
-        return joined_to - joined_from, left_to - left_from
+        joined, left = between(self.joined, start, end), between(self.left, start, end)
+        return joined.stop - joined.start, left.stop - left.start
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,13 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
-from kpis.columns import Codes, Instants, micros
-from kpis.customers import customers, span, won_values
+from kpis.columns import Codes, Instants
+from kpis.customers import customers, won_values
 from kpis.dataset import Dataset
 from kpis.memo import per_dataset
 from kpis.segments import label
 from kpis.settings import KpiSettings
+from kpis.slicing import between
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,7 +52,7 @@ class PurchaseIndex:
 
     def purchases_in(self, start: datetime, end: datetime) -> Purchases:
         """The purchases closed in `[start, end)`."""
-        within = span(self.closed_at, start, end)
+        within = between(self.closed_at, start, end)
         return Purchases(
             self.purchases.value[within],
             self.purchases.customer[within],
@@ -60,8 +61,8 @@ class PurchaseIndex:
 
     def new_customers(self, start: datetime, end: datetime) -> int:
         """How many customers became customers (first won deal closed) in `[start, end)`."""
-        first, stop = np.searchsorted(self.customer_since, [micros(start), micros(end)]).tolist()
-        return int(stop - first)
+        joined = between(self.customer_since, start, end)
+        return int(joined.stop - joined.start)
 
 
 def _build(data: Dataset, settings: KpiSettings) -> PurchaseIndex:

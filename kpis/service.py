@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kpis.business_hours import BusinessCalendar
-from kpis.columns import MISSING, Codes, Instants, TicketColumns, group_by, micros
+from kpis.columns import MISSING, Codes, Instants, TicketColumns, group_by
 from kpis.dataset import Dataset
 from kpis.memo import per_dataset
 from kpis.periods import Period
@@ -25,6 +25,7 @@ from kpis.results import ResultRow
 from kpis.rows import mean_row, median_row, segment_rows
 from kpis.segments import ALL_SEGMENT, SegmentKey, label
 from kpis.settings import KpiSettings
+from kpis.slicing import between
 
 PROMOTER_MIN = 9
 DETRACTOR_MAX = 6
@@ -60,7 +61,9 @@ class TicketIndex:
         bounds = (period.start, period.end)
         groups = self._groups.get(bounds)
         if groups is None:
-            groups = self._groups[bounds] = self._group(_span(self.closed_at, period))
+            groups = self._groups[bounds] = self._group(
+                between(self.closed_at, period.start, period.end)
+            )
         return groups
 
     def _group(self, span: slice) -> dict[SegmentKey, ClosedTickets]:
@@ -143,7 +146,7 @@ class SurveyIndex:
 
     def tally(self, period: Period) -> tuple[int, int, int]:
         """Responses, promoters and detractors submitted in the period."""
-        span = _span(self.submitted_at, period)
+        span = between(self.submitted_at, period.start, period.end)
         first, stop = span.start, span.stop
         return (
             stop - first,
@@ -169,12 +172,6 @@ def _running_count(flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
     counts = np.zeros(len(flags) + 1, dtype=np.int64)
     np.cumsum(flags, out=counts[1:])
     return counts
-
-
-def _span(instants: Instants, period: Period) -> slice:
-    """The slice of the sorted `instants` that are in the period."""
-    first, stop = np.searchsorted(instants, [micros(period.start), micros(period.end)]).tolist()
-    return slice(first, stop)
 
 
 survey_index = per_dataset(_build_surveys)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import operator
 import sqlite3
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Literal, TypeAlias, TypeVar
 
@@ -39,6 +38,7 @@ from kpis.columns import (
     SurveyColumns,
     TicketColumns,
     VisitColumns,
+    record_keys,
 )
 from sync.changes import TABLE as CHANGES
 from sync.instants import UNSET, parse_instants
@@ -114,12 +114,8 @@ class _Read:
         return [str(part) for part in self.texts(column)]
 
     def labels(self, column: str) -> Labels:
-        parts = self._parts(column)
-        distinct = [part for part in dict.fromkeys(parts) if part is not None]
-        codes: dict[Part, int] = {part: code for code, part in enumerate(distinct)}
-        codes[None] = NO_LABEL
-        numbers = np.fromiter(map(codes.__getitem__, parts), dtype=np.int32, count=len(parts))
-        return Labels(self._ordered(numbers), tuple(distinct))
+        labels = Labels.of(self._parts(column))
+        return Labels(self._ordered(labels.codes), labels.values)
 
     def instants(self, column: str) -> Instants:
         return self._ordered(parse_instants(self._text[column], self.count))
@@ -185,16 +181,12 @@ def _deals(db: sqlite3.Connection, since: int | None) -> DealColumns:
         campaign=read.labels("campaign"),
         closed_at=read.instants("closed_at"),
         expected_close_at=read.instants("expected_close_at"),
-        probability=_probabilities(db, _keys(source, ids), since),
+        probability=_probabilities(db, record_keys(source, ids), since),
     )
 
 
-def _keys(source: Labels, ids: Sequence[str]) -> list[tuple[Part, str]]:
-    return list(zip(source.texts(), ids, strict=True))
-
-
 def _probabilities(
-    db: sqlite3.Connection, keys: list[tuple[Part, str]], since: int | None
+    db: sqlite3.Connection, keys: list[tuple[str, str]], since: int | None
 ) -> npt.NDArray[np.float64]:
     """The deals' probabilities in the order of `keys`, NaN where unset.
 
@@ -226,7 +218,7 @@ def _visits(db: sqlite3.Connection, deals: DealColumns, since: int | None) -> Vi
     pairs, inverse = np.unique(
         sources.codes.astype(np.int64) * width + deal_ids.codes, return_inverse=True
     )
-    position_of = {key: at for at, key in enumerate(_keys(deals.source, deals.id))}
+    position_of = {key: at for at, key in enumerate(record_keys(deals.source, deals.id))}
     positions = [
         position_of.get((sources.values[pair // width], deal_ids.values[pair % width]), -1)
         for pair in pairs.tolist()

@@ -31,11 +31,14 @@ from kpis.columns import (
     SurveyColumns,
     TicketColumns,
     VisitColumns,
+    record_keys,
 )
 
 Table = TypeVar(
     "Table", DealColumns, VisitColumns, TicketColumns, SubscriptionColumns, SurveyColumns
 )
+Keyed = TypeVar("Keyed", DealColumns, TicketColumns, SubscriptionColumns, SurveyColumns)
+"""A table of records with keys of their own (visits go by their deals')."""
 Keys = set[tuple[str, str]]
 
 _TABLES = {
@@ -174,17 +177,17 @@ def merge(base: Columns, changes: Columns, changed: Mapping[str, Keys]) -> Colum
 
 
 def _merge_table(
-    base: Table, changes: Table, changed: Keys
-) -> tuple[Table, npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    base: Keyed, changes: Keyed, changed: Keys
+) -> tuple[Keyed, npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     """The merged table, and where each base record and each changed record went (-1: gone)."""
     if not changed and not len(changes):
         return base, np.arange(len(base), dtype=np.intp), np.zeros(0, dtype=np.intp)
-    base_keys = _keys(base)
+    base_keys = record_keys(base.source, base.id)
     kept = np.fromiter(
         (key not in changed for key in base_keys), dtype=np.bool_, count=len(base_keys)
     )
     kept_at = np.flatnonzero(kept)
-    keys = [base_keys[at] for at in kept_at.tolist()] + _keys(changes)
+    keys = [base_keys[at] for at in kept_at.tolist()] + record_keys(changes.source, changes.id)
     # both runs are sorted already: this sort only merges them
     order = np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.intp)
     position = np.empty(len(keys), dtype=np.intp)
@@ -210,10 +213,6 @@ def _merge_visits(
     # stable: a deal's visits all come from one side, already in entered order
     order = np.argsort(deal, kind="stable")
     return replace(take(visits, order), deal=deal[order].astype(np.int32))
-
-
-def _keys(table: Any) -> list[tuple[str, str]]:
-    return list(zip(table.source.texts(), table.id, strict=True))
 
 
 def take(table: Table, positions: npt.NDArray[np.intp]) -> Table:

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from kpis.columns import MISSING, micros
-from kpis.customers import by_instant_then_id, customers, distinct, span, won_values
+from kpis.customers import by_instant_then_id, customers, distinct, won_values
 from kpis.dataset import Dataset
+from kpis.slicing import between
 from tests.kpi_builders import at, contact, deal, settings
 
 
@@ -45,12 +46,12 @@ def test_distinct(numbers: list[int], expected: int) -> None:
     assert distinct(np.array(numbers, dtype=np.intp)) == expected
 
 
-def test_span_is_half_open() -> None:
-    """An instant at the start is in the span, one at the end is not."""
+def test_between_is_half_open() -> None:
+    """An instant at the start is in the slice, one at the end is not."""
     instants = np.array(
         [micros(at(text)) for text in ("2026-09-30", "2026-10-01", "2026-10-15", "2026-11-01")]
     )
-    assert span(instants, at("2026-10-01"), at("2026-11-01")) == slice(1, 3)
+    assert between(instants, at("2026-10-01"), at("2026-11-01")) == slice(1, 3)
 
 
 def test_first_won_deal_by_close_then_id() -> None:
