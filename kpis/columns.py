@@ -321,3 +321,32 @@ def group_by(codes: Codes, count: int) -> Callable[[npt.NDArray[Any]], list[npt.
         return [ordered[bounds[c] : bounds[c + 1]] for c in range(count)]
 
     return split
+
+
+def combine(*codes: npt.NDArray[np.signedinteger[Any]]) -> npt.NDArray[np.int64]:
+    """One integer per distinct tuple of codes (each at least -1), equal where the tuples are.
+
+    The integers are a mixed-radix number of the codes; when it could overflow, the codes
+    combined so far are renumbered densely first (at most one number per record).
+    """
+    combined = np.zeros(len(codes[0]) if codes else 0, dtype=np.int64)
+    span = 1  # every combined value so far is below it
+    for column in codes:
+        width = int(column.max(initial=-1)) + 2
+        if span * width >= 2**62:
+            distinct, dense = np.unique(combined, return_inverse=True)
+            combined, span = dense.astype(np.int64), len(distinct)
+        combined = combined * width + (column.astype(np.int64) + 1)
+        span *= width
+    return combined
+
+
+def distinct_rows(*columns: Codes) -> tuple[npt.NDArray[np.intp], list[tuple[int, ...]]]:
+    """Numbers the distinct rows of aligned code columns: each row's number, and those rows.
+
+    Codes are from -1 (`NO_LABEL`) up; the distinct rows are numbered in ascending order. A
+    lookup that depends on a few fields (a stage's label) is then made once per distinct row.
+    """
+    _, first, inverse = np.unique(combine(*columns), return_index=True, return_inverse=True)
+    rows = list(zip(*(column[first].tolist() for column in columns), strict=True))
+    return inverse, rows

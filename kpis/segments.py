@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from connectors.schema import Deal
-from kpis.columns import DealColumns
+from kpis.columns import DealColumns, combine
 from kpis.dataset import Dataset
 from kpis.results import ALL, NONE_SEGMENT, ResultRow
 
@@ -107,24 +107,6 @@ def _segments_at(data: Dataset, deals: DealColumns, at: int) -> tuple[SegmentKey
     source, pipeline_id = deals.source.at(at), deals.pipeline_id.at(at)
     assert source is not None and pipeline_id is not None  # every deal has them
     return segments_of(data, source, deals.owner_id.at(at), pipeline_id, deals.lead_source.at(at))
-
-
-def combine(*codes: npt.NDArray[np.signedinteger[Any]]) -> npt.NDArray[np.int64]:
-    """One integer per distinct tuple of codes (each at least -1), equal where the tuples are.
-
-    The integers are a mixed-radix number of the codes; when it could overflow, the codes
-    combined so far are renumbered densely first (at most one number per record).
-    """
-    combined = np.zeros(len(codes[0]) if codes else 0, dtype=np.int64)
-    span = 1  # every combined value so far is below it
-    for column in codes:
-        width = int(column.max(initial=-1)) + 2
-        if span * width >= 2**62:
-            distinct, dense = np.unique(combined, return_inverse=True)
-            combined, span = dense.astype(np.int64), len(distinct)
-        combined = combined * width + (column.astype(np.int64) + 1)
-        span *= width
-    return combined
 
 
 def segment_order(segment_by: str, segment: str) -> tuple[int, str, str, str]:

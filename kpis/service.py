@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kpis.business_hours import BusinessCalendar
-from kpis.columns import MISSING, Codes, Instants, TicketColumns, group_by
+from kpis.columns import MISSING, NO_LABEL, Codes, Instants, TicketColumns, distinct_rows, group_by
 from kpis.dataset import Dataset
 from kpis.memo import per_dataset
 from kpis.periods import Period
@@ -105,17 +105,14 @@ def _owner_segments(
 
     The display name is looked up once per distinct (source, owner id), not per ticket.
     """
-    width = len(tickets.owner_id.values) + 1
-    # an unset owner (-1) becomes 0, so every (source, owner) is one integer
-    pairs = tickets.source.codes[positions].astype(np.int64) * width + (
-        tickets.owner_id.codes[positions] + 1
+    inverse, pairs = distinct_rows(
+        tickets.source.codes[positions], tickets.owner_id.codes[positions]
     )
-    distinct, inverse = np.unique(pairs, return_inverse=True)
     segments: dict[SegmentKey, int] = {}
     of_pair = np.array(
         [
-            segments.setdefault(_owner_segment(data, tickets, *divmod(pair, width)), len(segments))
-            for pair in distinct.tolist()
+            segments.setdefault(_owner_segment(data, tickets, *pair), len(segments))
+            for pair in pairs
         ],
         dtype=np.int32,
     )
@@ -123,8 +120,8 @@ def _owner_segments(
 
 
 def _owner_segment(data: Dataset, tickets: TicketColumns, source: int, owner: int) -> SegmentKey:
-    """The owner segment of source code `source` and owner code `owner - 1` (0: unset)."""
-    owner_id = tickets.owner_id.values[owner - 1] if owner else None
+    """The owner segment of source code `source` and owner code `owner` (`NO_LABEL`: unset)."""
+    owner_id = None if owner == NO_LABEL else tickets.owner_id.values[owner]
     return ("owner", label(data.owner_name(tickets.source.values[source], owner_id)))
 
 

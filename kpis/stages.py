@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from kpis.columns import MISSING, Codes, Instants, group_by, micros
+from kpis.columns import MISSING, Codes, Instants, distinct_rows, group_by, micros
 from kpis.dataset import Dataset
 from kpis.memo import per_dataset
 from kpis.periods import Period
@@ -73,30 +73,6 @@ def stage_segment(data: Dataset, source: str, pipeline_id: str, stage_id: str) -
     if stage.is_closed:
         return None
     return f"{stage.pipeline_label} / {stage.stage_label}"
-
-
-def distinct_rows(*columns: Codes) -> tuple[npt.NDArray[np.intp], list[tuple[int, ...]]]:
-    """Numbers the distinct rows of aligned code columns: each row's number, and those rows.
-
-    Codes are from -1 (`NO_LABEL`) up; the distinct rows are numbered in ascending order. A
-    lookup that depends on a few fields (a stage's label) is then made once per distinct row.
-    """
-    combined = np.zeros(len(columns[0]), dtype=np.int64)
-    radixes: list[int] = []
-    for codes in columns:
-        # one digit per column, shifted so that NO_LABEL is 0
-        radix = int(codes.max()) + 2 if len(codes) else 1
-        combined = combined * radix + codes.astype(np.int64) + 1
-        radixes.append(radix)
-    unique, inverse = np.unique(combined, return_inverse=True)
-    rows: list[tuple[int, ...]] = []
-    for number in unique.tolist():
-        digits: list[int] = []
-        for radix in reversed(radixes):
-            number, digit = divmod(number, radix)
-            digits.append(digit - 1)
-        rows.append(tuple(reversed(digits)))
-    return inverse, rows
 
 
 def _visit_segments(data: Dataset) -> tuple[npt.NDArray[np.intp], tuple[SegmentKey, ...]]:

@@ -38,6 +38,7 @@ from kpis.columns import (
     SurveyColumns,
     TicketColumns,
     VisitColumns,
+    distinct_rows,
     record_keys,
 )
 from sync.changes import TABLE as CHANGES
@@ -214,14 +215,11 @@ def _visits(db: sqlite3.Connection, deals: DealColumns, since: int | None) -> Vi
     read = _Read(db, rows, spec)
     sources, deal_ids = read.labels("source"), read.labels("deal_id")
     # the deal position of each distinct (source, deal id), then of each visit
-    width = len(deal_ids.values)
-    pairs, inverse = np.unique(
-        sources.codes.astype(np.int64) * width + deal_ids.codes, return_inverse=True
-    )
+    inverse, pairs = distinct_rows(sources.codes, deal_ids.codes)
     position_of = {key: at for at, key in enumerate(record_keys(deals.source, deals.id))}
     positions = [
-        position_of.get((sources.values[pair // width], deal_ids.values[pair % width]), -1)
-        for pair in pairs.tolist()
+        position_of.get((sources.values[source], deal_ids.values[deal_id]), -1)
+        for source, deal_id in pairs
     ]
     deal = np.array(positions, dtype=np.int32)[inverse]
     live = deal >= 0

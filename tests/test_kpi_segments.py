@@ -7,10 +7,10 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from kpis.columns import micros
+from kpis.columns import combine, micros
 from kpis.dataset import Dataset
 from kpis.deal_index import days_between_each
-from kpis.segments import ALL_SEGMENT, combine, deal_segments, segment_table
+from kpis.segments import ALL_SEGMENT, deal_segments, segment_table
 from kpis.stats import days_between
 from tests.kpi_builders import at, deal, owner
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from kpis.columns import distinct_rows
 from kpis.dataset import Dataset
 from kpis.engine import KpiFunction
-from kpis.stages import distinct_rows, stage_duration_days, stage_duration_days_median
+from kpis.stages import stage_duration_days, stage_duration_days_median
 from tests.kpi_builders import deal, only, period, settings, stage, values
 
 OCTOBER = period("2026-10")

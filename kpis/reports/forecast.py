@@ -21,6 +21,7 @@ from kpis.columns import (
     MISSING,
     Codes,
     DealColumns,
+    distinct_rows,
     group_by,
     micros,
 )
@@ -207,16 +208,12 @@ def _probabilities(data: Dataset, deals: DealColumns, positions: Positions) -> l
     bits, own_at = np.unique(own[has_own].view(np.int64), return_inverse=True)
     table: list[Decimal | None] = [Decimal(str(p)) for p in bits.view(np.float64).tolist()]
     stageless = positions[~has_own]
-    pipelines, stages = len(deals.pipeline_id.values), len(deals.stage_id.values)
-    # one number per (source, pipeline, stage): the three are always set, so codes are >= 0
-    keys = (
-        deals.source.codes[stageless].astype(np.int64) * pipelines
-        + deals.pipeline_id.codes[stageless]
-    ) * stages + deals.stage_id.codes[stageless]
-    distinct, stage_at = np.unique(keys, return_inverse=True)
-    for key in distinct.tolist():
-        rest, stage = divmod(key, stages)
-        source, pipeline = divmod(rest, pipelines)
+    stage_at, rows = distinct_rows(
+        deals.source.codes[stageless],
+        deals.pipeline_id.codes[stageless],
+        deals.stage_id.codes[stageless],
+    )
+    for source, pipeline, stage in rows:
         found = data.stage(
             deals.source.values[source],
             deals.pipeline_id.values[pipeline],

@@ -19,7 +19,16 @@ import numpy as np
 import numpy.typing as npt
 
 from connectors.schema import DealStatus
-from kpis.columns import MISSING, NO_LABEL, Codes, DealColumns, Labels, VisitColumns, micros
+from kpis.columns import (
+    MISSING,
+    NO_LABEL,
+    Codes,
+    DealColumns,
+    Labels,
+    VisitColumns,
+    distinct_rows,
+    micros,
+)
 from kpis.columns import group_by as group_codes
 from kpis.dataset import Dataset
 from kpis.money import Converter, check_currencies, round_money
@@ -28,7 +37,6 @@ from kpis.reports import Tally, money_total
 from kpis.results import NONE_SEGMENT
 from kpis.segments import label
 from kpis.settings import KpiSettings
-from kpis.stages import distinct_rows
 
 Positions: TypeAlias = npt.NDArray[np.intp]
 
