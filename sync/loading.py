@@ -22,7 +22,7 @@ from __future__ import annotations
 import operator
 import sqlite3
 from decimal import Decimal
-from typing import Any, Literal, TypeAlias, TypeVar
+from typing import Any, Literal, TypeAlias, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -70,12 +70,12 @@ class _Read:
     def __init__(self, db: sqlite3.Connection, rows: str, spec: dict[str, Kind]) -> None:
         self._db = db
         self._rows = rows
-        self._spec = spec
         aggregates = ", ".join(_AGGREGATES[kind].format(column) for column, kind in spec.items())
         found = list(db.execute(f"SELECT count(*), {aggregates} FROM ({rows})").fetchone())  # noqa: S608
         self.count = int(found.pop(0))
         self._text: dict[str, str] = {}
         self._set: dict[str, int] = {}
+        self._split: dict[str, list[Part]] = {}
         for column, kind in spec.items():
             self._text[column] = str(found.pop(0) or "")
             if kind == "text":
@@ -91,14 +91,20 @@ class _Read:
             self.order = np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.intp)
 
     def _parts(self, column: str) -> list[Part]:
-        """The values of a column of text, None where unset, in the table's row order."""
+        """The values of a column of text, None where unset, in the table's row order.
+
+        Split once per column: `in_key_order` and the column's own reader both need them.
+        """
+        if column not in self._split:
+            self._split[column] = self._split_text(column)
+        return self._split[column]
+
+    def _split_text(self, column: str) -> list[Part]:
         parts: list[Part] = []
         if self.count:
             parts.extend(self._text[column].split(SEPARATOR))
         unset = self.count - self._set[column] if column in self._set else 0
-        if len(parts) != self.count or (unset != 0) != (_NULL in parts):
-            return self._each(column)
-        if unset and parts.count(_NULL) != unset:
+        if len(parts) != self.count or parts.count(_NULL) != unset:
             return self._each(column)
         if unset:
             parts = [None if part == _NULL else part for part in parts]
@@ -112,7 +118,8 @@ class _Read:
         return parts if self.order is None else [parts[at] for at in self.order.tolist()]
 
     def keys(self, column: str) -> list[str]:
-        return [str(part) for part in self.texts(column)]
+        """A column of `key` kind: never NULL, so every value is a text."""
+        return cast(list[str], self.texts(column))
 
     def labels(self, column: str) -> Labels:
         labels = Labels.of(self._parts(column))
