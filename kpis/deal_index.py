@@ -50,8 +50,8 @@ class DealIndex:
     Won deals are in `(closed_at, id)` order with their segment combination (`segments`), the
     days from creation to close, their amount and whether it counts as new revenue. Lost deals
     are their close and combination; the instants of each segment's created and closed deals
-    are sorted arrays. Customers are those that are contacts: `customer_since` sorted,
-    `customer_gone` the sorted `max(since, churned_at)` of the churned ones.
+    are sorted arrays. How many customers are active at an instant is the churn index's
+    (`kpis.churn.ChurnIndex.active_at`).
     """
 
     won_at: Instants
@@ -65,8 +65,6 @@ class DealIndex:
     segments: DealSegments
     created_at_by_segment: Mapping[SegmentKey, Instants]
     closed_at_by_segment: Mapping[SegmentKey, Instants]
-    customer_since: Instants
-    customer_gone: Instants
     upsells: Upsells
     _won_groups: dict[tuple[datetime, datetime], dict[SegmentKey, WonDeals]] = field(
         default_factory=dict, repr=False
@@ -112,16 +110,6 @@ class DealIndex:
             if count:
                 counts[segment] = count
         return counts
-
-    def active_customers(self, instant: datetime) -> int:
-        """Customers active at `instant`: `since <= instant`, less those gone by then.
-
-        A customer is gone at t when `since <= t` and `churned_at <= t`, that is when
-        `max(since, churned_at) <= t`.
-        """
-        at = micros(instant)
-        since = np.searchsorted(self.customer_since, at, side="right")
-        return int(since - np.searchsorted(self.customer_gone, at, side="right"))
 
     def upsold_customers(self, period: Period) -> int:
         """Customers active at the period's start with a won upsell deal closed in the period."""
@@ -169,7 +157,6 @@ def _build(data: Dataset, settings: KpiSettings) -> DealIndex:
     values = won_values(data, settings)
     lost = np.flatnonzero(deals.is_status("lost") & (deals.closed_at != MISSING))
     lost = lost[np.argsort(deals.closed_at[lost], kind="stable")]
-    since, churned_at = buyers.of_contacts()
     return DealIndex(
         won_at=buyers.won_at,
         won_combination=segments.combination[buyers.won],
@@ -183,8 +170,6 @@ def _build(data: Dataset, settings: KpiSettings) -> DealIndex:
         closed_at_by_segment=_by_segment(
             segments, deals.closed_at, np.flatnonzero(deals.closed_at != MISSING)
         ),
-        customer_since=np.sort(since),
-        customer_gone=np.sort(np.maximum(since, churned_at)[churned_at != MISSING]),
         upsells=Upsells.of(deals, buyers),
     )
 

@@ -6,6 +6,7 @@ in the period), and a row for each owner, pipeline and lead source with data in 
 
 from __future__ import annotations
 
+from kpis.churn import churn_index
 from kpis.dataset import Dataset
 from kpis.deal_index import deal_index
 from kpis.periods import Period
@@ -44,10 +45,9 @@ def win_rate(data: Dataset, period: Period, settings: KpiSettings) -> list[Resul
 
 def upsell_rate(data: Dataset, period: Period, settings: KpiSettings) -> list[ResultRow]:
     """Of the customers active at P.start, the fraction with a won upsell deal closed in P."""
-    index = deal_index(data, settings)
-    start = period.start
-    active = index.active_customers(start)
-    return [ratio_row("upsell_rate", period, ALL_SEGMENT, index.upsold_customers(period), active)]
+    upsold = deal_index(data, settings).upsold_customers(period)
+    active = churn_index(data, settings).active_at(period.start)
+    return [ratio_row("upsell_rate", period, ALL_SEGMENT, upsold, active)]
 
 
 def net_new_revenue(data: Dataset, period: Period, settings: KpiSettings) -> list[ResultRow]:
