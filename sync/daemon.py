@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import FrameType
-from typing import Any
 
 from apscheduler.events import (
     EVENT_JOB_ERROR,
@@ -159,19 +158,22 @@ def build_scheduler(
     now: datetime,
     trigger: BaseTrigger | None = None,
 ) -> BlockingScheduler:
-    """A scheduler with the one sync job; `run_now` makes its first run immediate."""
+    """A scheduler with the one sync job, first due after `now` (at `now` with `run_now`)."""
     zone = config.reporting.zone
     scheduler = BlockingScheduler(timezone=zone)
-    first: dict[str, Any] = {"next_run_time": now.astimezone(zone)} if run_now else {}
+    trigger = trigger or schedule_trigger(config)
+    # the first fire time comes from the clock we are given: left to itself, APScheduler
+    # asks the machine's clock when the job is added
+    first = now if run_now else trigger.get_next_fire_time(None, now)
     scheduler.add_job(
         job,
-        trigger=trigger or schedule_trigger(config),
+        trigger=trigger,
         id=JOB_ID,
         name="crmkpi sync",
         coalesce=True,
         max_instances=1,
         misfire_grace_time=MISFIRE_GRACE_SECONDS,
-        **first,
+        next_run_time=None if first is None else first.astimezone(zone),
     )
 
     def report(event: JobEvent) -> None:
