@@ -259,6 +259,7 @@ class Statements:
         name = f'"{table.name}"'
         names = ", ".join(f'"{n}"' for n in (*table.column_names, *META_COLUMNS))
         marks = ", ".join("?" for _ in (*table.column_names, *META_COLUMNS))
+        content = ", ".join(f'"{n}"' for n in (*table.column_names, "raw"))
         updates = ", ".join(
             f'"{n}" = excluded."{n}"' for n in (*table.column_names[2:], "raw", "synced_at")
         )
@@ -294,7 +295,15 @@ class Statements:
             f"SELECT {loaded} FROM {name} "  # noqa: S608
             "WHERE source = ? AND deleted = 0 ORDER BY id"
         )
+        # the stored state of the ids a page lists in `temp.live_ids`, to compare with the page
+        self.state = (
+            f"SELECT id, deleted, {content} FROM {name} "  # noqa: S608
+            "WHERE source = ? AND id IN (SELECT id FROM temp.live_ids)"
+        )
         self.count = f"SELECT count(*) FROM {name} WHERE deleted = 0"  # noqa: S608
+        self.by_source = f"SELECT source, count(*) FROM {name} WHERE deleted = 0 GROUP BY source"  # noqa: S608
+        self.ids_of_source = f"SELECT id FROM {name} WHERE source = ?"  # noqa: S608
+        self.forget = f"DELETE FROM {name} WHERE source = ?"  # noqa: S608
         self.columns = f"PRAGMA table_info({name})"
 
 

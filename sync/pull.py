@@ -22,16 +22,18 @@ ProgressCallback = Callable[[str, str, int], None]
 
 @dataclass(frozen=True, slots=True)
 class KindCounts:
-    """Pages committed for one record kind, the records they stored and newly deleted."""
+    """One record kind's pull: pages committed, records read and stored, and what changed.
+
+    `new`, `changed` and `deleted` compare the store after the pull with the store before
+    it: a record deleted by one page and stored again as it was by a later one (the demo's
+    sweep on a full pull) counts in none of them.
+    """
 
     pages: int = 0
     stored: int = 0
     deleted: int = 0
-
-    def add(self, committed: Committed) -> KindCounts:
-        return KindCounts(
-            self.pages + 1, self.stored + committed.stored, self.deleted + committed.deleted
-        )
+    new: int = 0
+    changed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,22 +53,46 @@ class SourceReport:
         return sum(counts.stored for counts in self.kinds.values())
 
     @property
+    def new(self) -> int:
+        return sum(counts.new for counts in self.kinds.values())
+
+    @property
+    def changed(self) -> int:
+        return sum(counts.changed for counts in self.kinds.values())
+
+    @property
     def deleted(self) -> int:
         return sum(counts.deleted for counts in self.kinds.values())
 
     def summary(self) -> str:
-        """One line: the totals, then the records stored and deleted per kind that changed."""
+        """One line: the totals, then what changed per kind that changed."""
         details = "; ".join(
-            f"{kind}: {counts.stored:,} stored, {counts.deleted:,} deleted"
+            f"{kind}: "
+            + ", ".join(
+                f"{number:,} {word}"
+                for number, word in zip(
+                    (counts.new, counts.changed, counts.deleted), _CHANGES, strict=True
+                )
+                if number
+            )
             for kind, counts in self.kinds.items()
-            if counts.stored or counts.deleted
+            if counts.new or counts.changed or counts.deleted
         )
         line = (
-            f"{self.source}: {self.pages:,} pages, {self.stored:,} records stored, "
-            f"{self.deleted:,} deleted"
+            f"{self.source}: {self.pages:,} pages, {self.stored:,} records read, "
+            f"{_changes(self.new, self.changed, self.deleted)}"
         )
         line += f" ({details})" if details else ""
         return line + (f"; failed: {self.error}" if self.error else "")
+
+
+_CHANGES = ("new", "changed", "deleted")
+
+
+def _changes(new: int, changed: int, deleted: int) -> str:
+    return ", ".join(
+        f"{number:,} {word}" for number, word in zip((new, changed, deleted), _CHANGES, strict=True)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,21 +126,49 @@ def _describe(error: Exception) -> str:
 
 
 @dataclass
+class _KindTally:
+    pages: int = 0
+    stored: int = 0
+    new: int = 0
+    changed: int = 0
+    # deleted by this pull and not stored again since: only these ids can come back
+    deleted: set[str] = field(default_factory=set)
+
+    def add(self, committed: Committed) -> None:
+        self.pages += 1
+        self.stored += committed.stored
+        self.changed += committed.changed
+        for record_id in committed.appeared:
+            if record_id in self.deleted:
+                self.deleted.discard(record_id)
+                self.changed += record_id not in committed.restored
+            else:
+                self.new += 1
+        self.deleted.update(committed.gone)
+
+    def counts(self) -> KindCounts:
+        return KindCounts(self.pages, self.stored, len(self.deleted), self.new, self.changed)
+
+
+@dataclass
 class _Tally:
     source: str
-    kinds: dict[str, KindCounts] = field(default_factory=dict)
+    kinds: dict[str, _KindTally] = field(default_factory=dict)
     stream_records: dict[str, int] = field(default_factory=dict)
 
     def add(self, page: Page, committed: Committed) -> int:
-        self.kinds[page.kind] = self.kinds.get(page.kind, KindCounts()).add(committed)
+        self.kinds.setdefault(page.kind, _KindTally()).add(committed)
         records = self.stream_records.get(page.stream, 0) + committed.stored
         self.stream_records[page.stream] = records
         return records
 
+    @property
+    def pages(self) -> int:
+        return sum(kind.pages for kind in self.kinds.values())
+
     def report(self, error: Exception | None = None) -> SourceReport:
-        return SourceReport(
-            self.source, dict(self.kinds), None if error is None else _describe(error)
-        )
+        kinds = {kind: tally.counts() for kind, tally in self.kinds.items()}
+        return SourceReport(self.source, kinds, None if error is None else _describe(error))
 
 
 def pull(
@@ -143,7 +197,7 @@ def pull(
             logger.error(
                 "%s: pull failed after %d committed pages: %s",
                 connector.name,
-                sum(counts.pages for counts in tally.kinds.values()),
+                tally.pages,
                 _describe(error),
             )
             failures[connector.name] = error

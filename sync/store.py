@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import replace as dataclass_replace
@@ -26,7 +26,7 @@ from connectors.base import Page, Pulled
 from connectors.schema import Deal, Record
 from kpis.columns import Columns
 from kpis.dataset import Dataset
-from sync import changes, runs, snapshot, visits
+from sync import changes, runs, scope, snapshot, visits
 from sync.codec import (
     META_COLUMNS,
     OWNERS,
@@ -60,11 +60,70 @@ class StoreError(sqlite3.DatabaseError):
 
 @dataclass(frozen=True, slots=True)
 class Committed:
-    """What one committed page changed: records upserted, and records newly marked deleted."""
+    """What one committed page did to the stored records.
+
+    `stored` counts the records upserted. Among them, `appeared` are the ids that were not
+    live before (never stored, or marked deleted) and `restored` those of `appeared` that come
+    back exactly as they were stored; `changed` counts the live ones whose content changed.
+    `gone` are the ids newly marked deleted. A pull adds these up over its pages to report
+    what its end state changed (`sync.pull`).
+    """
 
     stored: int
-    deleted: int
+    gone: tuple[str, ...] = ()
+    appeared: frozenset[str] = frozenset()
+    restored: frozenset[str] = frozenset()
+    changed: int = 0
 
+    @property
+    def deleted(self) -> int:
+        """How many records the page newly marked deleted."""
+        return len(self.gone)
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredState:
+    """A stored record as a page finds it: deleted or not, its row and its stage visits."""
+
+    deleted: bool
+    row: tuple[SqlValue, ...]
+    visits: tuple[tuple[SqlValue, ...], ...]
+
+
+def _committed(
+    page: Page,
+    rows: list[list[SqlValue]],
+    before: dict[str, _StoredState],
+    gone: list[str],
+) -> Committed:
+    """Compare each stored item with what was stored under its id before the page."""
+    appeared: set[str] = set()
+    restored: set[str] = set()
+    changed = 0
+    for item, row in zip(page.items, rows, strict=True):
+        record_id = item.record.id
+        previous = before.get(record_id)
+        content = tuple(row[: len(row) - _UNCOMPARED])
+        same = previous is not None and previous.row == content
+        if same and previous is not None and item.record.KIND == Deal.KIND:
+            same = previous.visits == tuple(visits.rows_of(cast(Deal, item.record)))
+        if previous is None or previous.deleted:
+            appeared.add(record_id)
+            if same:
+                restored.add(record_id)
+        elif not same:
+            changed += 1
+    return Committed(
+        stored=len(page.items),
+        gone=tuple(gone),
+        appeared=frozenset(appeared),
+        restored=frozenset(restored),
+        changed=changed,
+    )
+
+
+# a row's trailing `deleted` flag and `synced_at` stamp say nothing of the record's content
+_UNCOMPARED = 2
 
 _CURSORS_DDL = (
     "CREATE TABLE cursors (source TEXT NOT NULL, stream TEXT NOT NULL, cursor TEXT NOT NULL, "
@@ -217,20 +276,22 @@ class Store:
         sql = STATEMENTS[page.kind]
         stamp = utc_text(synced_at)
         with self._transaction() as db:
-            rows = (self._row(source, page, item, stamp) for item in page.items)
+            rows = [self._row(source, page, item, stamp) for item in page.items]
+            before = self._stored_state(db, page, source)
             db.executemany(sql.upsert, rows)
             if page.kind == Deal.KIND:
                 visits.replace(db, (cast(Deal, item.record) for item in page.items))
-            deleted = db.executemany(
-                sql.delete, ((stamp, source, record_id) for record_id in page.deleted)
-            ).rowcount
-            swept: list[str] = []
+            gone = [
+                record_id
+                for record_id in dict.fromkeys(page.deleted)
+                if record_id in before and not before[record_id].deleted
+            ]
+            db.executemany(sql.delete, ((stamp, source, record_id) for record_id in gone))
             if page.live_ids is not None:
                 live = page.live_ids.union(item.record.id for item in page.items)
-                swept = self._sweep(db, sql, source, live, stamp)
-                deleted += len(swept)
+                gone.extend(self._sweep(db, sql, source, live, stamp))
             touched = [item.record.id for item in page.items]
-            changes.log(db, page.kind, source, [*touched, *page.deleted, *swept])
+            changes.log(db, page.kind, source, [*touched, *page.deleted, *gone])
             if page.cursor is not None:
                 db.execute(
                     "INSERT INTO cursors (source, stream, cursor, updated_at) VALUES (?, ?, ?, ?)"
@@ -238,7 +299,27 @@ class Store:
                     " cursor = excluded.cursor, updated_at = excluded.updated_at",
                     (source, page.stream, page.cursor, stamp),
                 )
-        return Committed(stored=len(page.items), deleted=deleted)
+        return _committed(page, rows, before, gone)
+
+    def _stored_state(
+        self, db: sqlite3.Connection, page: Page, source: str
+    ) -> dict[str, _StoredState]:
+        """What is stored now under the ids the page stores or deletes."""
+        ids = {item.record.id for item in page.items}.union(page.deleted)
+        if not ids:
+            return {}
+        db.execute("DELETE FROM temp.live_ids")
+        db.executemany("INSERT INTO temp.live_ids (id) VALUES (?)", ((i,) for i in ids))
+        found = {
+            str(row[0]): _StoredState(bool(row[1]), tuple(row[2:]), ())
+            for row in db.execute(STATEMENTS[page.kind].state, (source,))
+        }
+        if page.kind == Deal.KIND:
+            for deal_id, history in visits.of_listed_deals(db, source).items():
+                if deal_id in found:
+                    found[deal_id] = dataclass_replace(found[deal_id], visits=history)
+        db.execute("DELETE FROM temp.live_ids")
+        return found
 
     @staticmethod
     def _row(source: str, page: Page, item: Pulled, stamp: str) -> list[SqlValue]:
@@ -266,11 +347,14 @@ class Store:
         db.execute("DELETE FROM temp.live_ids")
         return swept
 
-    def load_dataset(self, *, contacts: ContactScope = "all") -> Dataset:
+    def load_dataset(
+        self, *, contacts: ContactScope = "all", sources: Collection[str] | None = None
+    ) -> Dataset:
         """Every live (not deleted) record, as columns (`kpis.columns`), by source, then id.
 
         `contacts="customers"` loads only the contacts of won deals, the only ones the KPIs
-        read: at a million contacts that is most of the rows. All tables are read in one
+        read: at a million contacts that is most of the rows. `sources`, when given, keeps
+        the records of those sources only (`sync.scope`). All tables are read in one
         transaction, so a pull committing meanwhile is either wholly in the dataset or not.
         The columns come from the snapshot and the records changed since (`sync.changes`);
         when those are many, or there is no snapshot yet, a new one is taken.
@@ -285,7 +369,12 @@ class Store:
             self._db.execute("COMMIT")
         if stale:
             self._take_snapshot(columns, generation)
-        return Dataset.of_columns(owners, stages, dataclass_replace(columns, contacts=people))
+        columns = dataclass_replace(columns, contacts=people)
+        if sources is not None:
+            owners = [owner for owner in owners if owner.source in sources]
+            stages = [stage for stage in stages if stage.source in sources]
+            columns = scope.of_sources(columns, sources)
+        return Dataset.of_columns(owners, stages, columns)
 
     def _snapshot_columns(self) -> tuple[Columns, bool]:
         """The columns of the live records but contacts, and whether a new snapshot is due."""
@@ -339,6 +428,32 @@ class Store:
         for (source,) in self._db.execute(sql.sources).fetchall():
             records.extend(table.records(source, self._db.execute(sql.live, (source,))))
         return records
+
+    def sources(self) -> dict[str, int]:
+        """The sources that have live records in the store, with how many, by name."""
+        held: dict[str, int] = {}
+        for kind in TABLES:
+            for source, count in self._db.execute(STATEMENTS[kind].by_source):
+                held[str(source)] = held.get(str(source), 0) + int(count)
+        return dict(sorted(held.items()))
+
+    def forget(self, source: str) -> dict[str, int]:
+        """Remove every record, stage visit and cursor of `source`; the records removed, by
+        table. One transaction: a killed `forget` removes all or nothing."""
+        removed: dict[str, int] = {}
+        with self._transaction() as db:
+            for kind, table in TABLES.items():
+                sql = STATEMENTS[kind]
+                ids = [str(i) for (i,) in db.execute(sql.ids_of_source, (source,))]
+                # logged before they go, so that a snapshot merge drops them
+                changes.log(db, kind, source, ids)
+                db.execute(sql.forget, (source,))
+                live = db.execute("SELECT changes()").fetchone()[0]
+                if live:
+                    removed[table.name] = int(live)
+            visits.forget(db, source)
+            db.execute("DELETE FROM cursors WHERE source = ?", (source,))
+        return removed
 
     def counts(self) -> dict[str, int]:
         """Live records per table (`owners`, `stages`, `contacts`, `deals`, ...)."""

@@ -26,24 +26,37 @@ CREATE = (
 COLUMNS = ["source", "deal_id", "position", "stage_id", "entered_at", "exited_at"]
 _DELETE = f"DELETE FROM {TABLE} WHERE source = ? AND deal_id = ?"  # noqa: S608
 _INSERT = f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?)"  # noqa: S608
+_OF_LISTED = (
+    f"SELECT deal_id, stage_id, entered_at, exited_at FROM {TABLE} "  # noqa: S608
+    "WHERE source = ? AND deal_id IN (SELECT id FROM temp.live_ids) ORDER BY deal_id, position"
+)
 _OF_DEAL = (
     f"SELECT stage_id, entered_at, exited_at FROM {TABLE} "  # noqa: S608
     "WHERE source = ? AND deal_id = ? ORDER BY position"
 )
 
 
+def rows_of(deal: Deal) -> Iterator[tuple[SqlValue, ...]]:
+    """The stored form of a deal's visits, in position order: stage, entered, exited."""
+    for visit in deal.stage_history:
+        exited = None if visit.exited_at is None else utc_text(visit.exited_at)
+        yield (visit.stage_id, utc_text(visit.entered_at), exited)
+
+
 def _rows(deals: Iterable[Deal]) -> Iterator[tuple[SqlValue, ...]]:
     for deal in deals:
-        for position, visit in enumerate(deal.stage_history):
-            exited = None if visit.exited_at is None else utc_text(visit.exited_at)
-            yield (
-                deal.source,
-                deal.id,
-                position,
-                visit.stage_id,
-                utc_text(visit.entered_at),
-                exited,
-            )
+        for position, visit in enumerate(rows_of(deal)):
+            yield (deal.source, deal.id, position, *visit)
+
+
+def of_listed_deals(
+    db: sqlite3.Connection, source: str
+) -> dict[str, tuple[tuple[SqlValue, ...], ...]]:
+    """The stored visits of the deals of `source` listed in `temp.live_ids`, as `rows_of`."""
+    found: dict[str, list[tuple[SqlValue, ...]]] = {}
+    for deal_id, *visit in db.execute(_OF_LISTED, (source,)):
+        found.setdefault(str(deal_id), []).append(tuple(visit))
+    return {deal_id: tuple(history) for deal_id, history in found.items()}
 
 
 def replace(db: sqlite3.Connection, deals: Iterable[Deal]) -> None:
@@ -51,6 +64,11 @@ def replace(db: sqlite3.Connection, deals: Iterable[Deal]) -> None:
     stored = list(deals)
     db.executemany(_DELETE, ((deal.source, deal.id) for deal in stored))
     db.executemany(_INSERT, _rows(stored))
+
+
+def forget(db: sqlite3.Connection, source: str) -> None:
+    """Remove the visits of every deal of `source`."""
+    db.execute(f"DELETE FROM {TABLE} WHERE source = ?", (source,))  # noqa: S608
 
 
 def of_deal(db: sqlite3.Connection, source: str, deal_id: str) -> tuple[StageVisit, ...]:

@@ -70,8 +70,8 @@ def test_report_counts_pages_records_and_deletions_per_source_and_kind(store: St
     )
     report = _pull(store, crm)
     assert report.source("crm").kinds == {
-        "owner": KindCounts(pages=1, stored=2, deleted=0),
-        "deal": KindCounts(pages=2, stored=1, deleted=1),
+        "owner": KindCounts(pages=1, stored=2, deleted=0, new=2),
+        "deal": KindCounts(pages=2, stored=1, deleted=1, new=1),
     }
     assert (report.source("crm").pages, report.source("crm").stored) == (3, 3)
 
@@ -153,8 +153,7 @@ def test_logs_a_debug_line_per_page_and_an_info_summary_per_source(
         ("DEBUG", "crm/deals: committed 1 deal records, 0 deleted, cursor kept"),
         (
             "INFO",
-            "crm: 2 pages, 3 records stored, 0 deleted "
-            "(owner: 2 stored, 0 deleted; deal: 1 stored, 0 deleted)",
+            "crm: 2 pages, 3 records read, 3 new, 0 changed, 0 deleted (owner: 2 new; deal: 1 new)",
         ),
     ]
 
@@ -180,11 +179,71 @@ def test_summary_has_one_line_per_source() -> None:
     """The summary lists each source's totals, the kinds it changed and any failure."""
     report = PullReport(
         (
-            SourceReport("crm", {"deal": KindCounts(3, 2500, 4), "owner": KindCounts(1, 0, 0)}),
+            SourceReport(
+                "crm", {"deal": KindCounts(3, 2500, 4, 12, 30), "owner": KindCounts(1, 2, 0, 2)}
+            ),
             SourceReport("files", {}, error="FileNotFoundError: gone"),
         )
     )
     assert report.summary() == (
-        "crm: 4 pages, 2,500 records stored, 4 deleted (deal: 2,500 stored, 4 deleted)\n"
-        "files: 0 pages, 0 records stored, 0 deleted; failed: FileNotFoundError: gone"
+        "crm: 4 pages, 2,502 records read, 14 new, 30 changed, 4 deleted "
+        "(deal: 12 new, 30 changed, 4 deleted; owner: 2 new)\n"
+        "files: 0 pages, 0 records read, 0 new, 0 changed, 0 deleted; "
+        "failed: FileNotFoundError: gone"
     )
+
+
+def _swept(source: str, *ids: str) -> Page:
+    """A first page that names its own ids as the only live ones, as the demo's does."""
+    page = _owners(source, *ids)
+    return Page(page.stream, page.kind, page.items, live_ids=frozenset(ids))
+
+
+@pytest.mark.parametrize(
+    ("pages", "expected"),
+    [
+        (
+            [_swept("crm", "a"), _owners("crm", "b", "c")],
+            KindCounts(pages=2, stored=3, deleted=0, new=0, changed=0),
+        ),
+        (
+            [_swept("crm", "a"), _owners("crm", "b")],
+            KindCounts(pages=2, stored=2, deleted=1, new=0, changed=0),
+        ),
+        (
+            [
+                _swept("crm", "a"),
+                Page("owners", "owner", (Pulled(Owner("crm", "b", "Renamed"), {}),)),
+                _owners("crm", "c", "d"),
+            ],
+            KindCounts(pages=3, stored=4, deleted=0, new=1, changed=1),
+        ),
+    ],
+    ids=["all-revived", "one-stays-deleted", "renamed-and-added"],
+)
+def test_counts_say_what_the_end_state_changed_not_what_pages_undid(
+    store: Store, pages: list[Page], expected: KindCounts
+) -> None:
+    """A sweep on the first page that later pages revive counts as nothing deleted."""
+    store.commit_page("crm", _owners("crm", "a", "b", "c"), synced_at=T0)
+    report = _pull(store, FakeConnector("crm", pages), full=True)
+    assert report.source("crm").kinds["owner"] == expected
+
+
+@pytest.mark.parametrize(
+    ("again", "expected"),
+    [
+        (_owners("crm", "a"), (0, 0)),
+        (Page("owners", "owner", (Pulled(Owner("crm", "a", "Owner a"), {"v": 2}),)), (0, 1)),
+        (_deals("crm", "d1"), (0, 0)),
+    ],
+    ids=["unchanged", "raw-payload-changed", "unchanged-deal"],
+)
+def test_storing_a_record_again_unchanged_is_not_a_change(
+    store: Store, again: Page, expected: tuple[int, int]
+) -> None:
+    """The same record pulled twice is read twice but new once and changed never."""
+    _pull(store, FakeConnector("crm", [_owners("crm", "a"), _deals("crm", "d1")]))
+    counts = _pull(store, FakeConnector("crm", [again])).source("crm")
+    assert (counts.new, counts.changed) == expected
+    assert counts.stored == 1

@@ -235,7 +235,7 @@ def test_deleted_ids_are_excluded_from_loads_and_counts(store: Store) -> None:
         "crm", _page(Owner("crm", "o1", ""), Owner("crm", "o2", "")), synced_at=SYNCED
     )
     committed = store.commit_page("crm", _page(deleted=("o1", "unknown")), synced_at=SYNCED)
-    assert committed == Committed(stored=0, deleted=1)
+    assert committed == Committed(stored=0, gone=("o1",))
     assert _loaded(store, "owner") == [Owner("crm", "o2", "")]
     assert store.counts()["owners"] == 1
 
@@ -266,7 +266,9 @@ def test_items_of_a_sweeping_page_stay_live(store: Store) -> None:
     """An item of the page that carries live_ids is live even when live_ids omits it."""
     store.commit_page("crm", _page(Owner("crm", "a", "")), synced_at=SYNCED)
     page = _page(Owner("crm", "b", ""), live_ids=frozenset())
-    assert store.commit_page("crm", page, synced_at=SYNCED) == Committed(stored=1, deleted=1)
+    assert store.commit_page("crm", page, synced_at=SYNCED) == Committed(
+        stored=1, gone=("a",), appeared=frozenset({"b"})
+    )
     assert [o.id for o in _loaded(store, "owner")] == ["b"]
 
 
