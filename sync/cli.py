@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -31,6 +30,7 @@ from sync import run
 from sync.config import CONFIG_ENV, DEFAULT_CONFIG, Config, ConfigError, config_path, load_config
 from sync.lock import AlreadyRunning, holder, lock_path
 from sync.pull import ProgressCallback
+from sync.starter import starter_config
 from sync.status import describe_status
 from sync.store import Store
 from sync.tidy import KPI_HEADER, NOTE, tidy_record, to_json_value
@@ -155,17 +155,25 @@ def _progress() -> Iterator[ProgressCallback | None]:
 @app.command()
 def init(
     ctx: typer.Context,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    demo: Annotated[
+        bool,
+        typer.Option("--demo", help="Switch the built-in demo CRM on, to try the tool offline."),
+    ] = False,
 ) -> None:
-    """Write a commented configuration file to start from."""
+    """Write a commented configuration file for your CRM to start from."""
     state: AppState = ctx.obj
     target = config_path(state.config_option)
     if target.exists() and not force:
         raise _fail(EXIT_USAGE, f"{target} exists already; pass --force to overwrite it")
-    template = resources.files("sync").joinpath("starter_config.toml").read_text(encoding="utf-8")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(template, encoding="utf-8")
-    typer.echo(f"wrote {target}; edit it, then run `crmkpi doctor` and `crmkpi sync`")
+    target.write_text(starter_config(demo=demo), encoding="utf-8")
+    then = (
+        "run `crmkpi sync`"
+        if demo
+        else "uncomment the section of your CRM, then run `crmkpi doctor` and `crmkpi sync`"
+    )
+    typer.echo(f"wrote {target}; {then}")
 
 
 @app.command()

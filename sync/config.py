@@ -227,6 +227,12 @@ class ConnectorsSection(_Section):
     hubspot: HubSpotSource | None = None
     activecampaign: ActiveCampaignSource | None = None
 
+    @property
+    def names(self) -> frozenset[str]:
+        """The names of the configured sources: only their records count in the KPIs."""
+        sources = (self.files, self.demo, self.hubspot, self.activecampaign)
+        return frozenset(source.name for source in sources if source is not None)
+
     @model_validator(mode="after")
     def _distinct_names(self) -> ConnectorsSection:
         sources = (self.files, self.demo, self.hubspot, self.activecampaign)

@@ -83,12 +83,28 @@ def _store(config: Config, now: datetime) -> list[Check]:
     try:
         with Store.open(path) as store:
             counts = store.counts()
+            sources = store.sources()
     except sqlite3.Error as exc:
         return [
             Check("store", False, f"{path}: {exc}", "move the file away; the next pull rebuilds it")
         ]
     held = ", ".join(f"{n:,} {kind}" for kind, n in counts.items() if n) or "empty"
-    return [Check("store", True, f"{path}: {held}")]
+    return [Check("store", True, f"{path}: {held}"), *_unconfigured(config, sources)]
+
+
+def _unconfigured(config: Config, sources: dict[str, int]) -> list[Check]:
+    """Sources the store still holds records of that the config no longer names."""
+    return [
+        Check(
+            f"stored source {source}",
+            True,
+            f"{records:,} records of {source!r} stay in the store but count in no KPI, "
+            "since no [connectors.*] section names it; `crmkpi forget "
+            f"{source}` removes them",
+        )
+        for source, records in sources.items()
+        if source not in config.connectors.names
+    ]
 
 
 def _sources(config: Config, now: datetime) -> list[Check]:
@@ -127,7 +143,7 @@ def _sources(config: Config, now: datetime) -> list[Check]:
                 "sources",
                 False,
                 "no source is configured",
-                "add [connectors.demo] or [connectors.files]",
+                "uncomment the [connectors.*] section of your CRM, or [connectors.demo]",
             )
         )
     return checks
@@ -199,7 +215,7 @@ def _currencies(config: Config, now: datetime) -> list[Check]:
     if not config.store_path.exists():
         return []
     with Store.open(config.store_path) as store:
-        data = store.load_dataset(contacts="customers")
+        data = store.load_dataset(contacts="customers", sources=config.connectors.names)
     try:
         settings = kpi_settings(config)
         check_currencies(data, settings)

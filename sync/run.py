@@ -166,7 +166,9 @@ def run_pull(
     connectors = build_connectors(config, context)
     if not connectors:
         raise ConfigError(
-            "connectors: no source is configured; add [connectors.demo] or [connectors.files]"
+            "connectors: no source is configured; uncomment the section of your CRM "
+            "([connectors.hubspot], [connectors.activecampaign] or [connectors.files]), "
+            "or [connectors.demo] for the built-in demo"
         )
     for connector in connectors:
         if isinstance(connector, ActiveCampaignConnector):
@@ -196,7 +198,7 @@ def kpi_settings(config: Config, sheet: SheetsApi | None = None) -> KpiSettings:
 def compute_rows(
     config: Config, store: Store, *, now: datetime, period: str | None = None
 ) -> list[ResultRow]:
-    data = store.load_dataset(contacts="customers")
+    data = store.load_dataset(contacts="customers", sources=config.connectors.names)
     return compute(data, report_periods(config, now, period), kpi_settings(config))
 
 
@@ -208,7 +210,7 @@ def run_publish(config: Config, store: Store, *, clock: Clock) -> PublishReport:
     now = clock()
     sheet = None if config.sheets is None else connect_sheet(config)
     settings = kpi_settings(config, sheet)
-    data = store.load_dataset(contacts="customers")
+    data = store.load_dataset(contacts="customers", sources=config.connectors.names)
     content = prepare(config, data, settings, report_periods(config, now), now)
     book = workbook(content)
     outputs: list[Path | str] = []

@@ -54,13 +54,20 @@ def _october(config: Path) -> dict[tuple[str, str, str], dict[str, object]]:
     return {(r["kpi"], r["segment_by"], r["segment"]): r for r in json.loads(out)}
 
 
-def test_init_writes_the_example_config(tmp_path: Path) -> None:
-    """`init` writes the commented example config, which is the file the README runs."""
+@pytest.mark.parametrize(
+    ("flags", "demo_on"), [((), False), (("--demo",), True)], ids=["own-crm", "demo"]
+)
+def test_init_writes_the_example_config_with_the_demo_off_unless_asked(
+    tmp_path: Path, flags: tuple[str, ...], demo_on: bool
+) -> None:
+    """`init` writes the example the README runs, its demo switched off unless `--demo`."""
     target = tmp_path / "crmkpi.toml"
-    code, out, _ = _invoke(target, "init")
+    code, out, _ = _invoke(target, "init", *flags)
     assert code == 0
-    assert "crmkpi doctor" in out
-    assert target.read_text() == (REPO / "config.example.toml").read_text()
+    assert "crmkpi sync" in out
+    written = target.read_text()
+    assert (written == (REPO / "config.example.toml").read_text()) is demo_on
+    assert ("\n[connectors.demo]\n" in written) is demo_on
 
 
 def test_init_never_overwrites_without_force(tmp_path: Path) -> None:
