@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests import clock_ahead
+
 REPO = Path(__file__).resolve().parent.parent
 PATIENCE_SECONDS = 60.0
 
@@ -35,7 +37,7 @@ def kill_midway(script: str, args: list[str], db_path: Path, table: str, at_leas
     longer; fails if the pull ends, or stalls, before it can be killed.
     """
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    command = [sys.executable, "-c", script, *args]
+    command = [sys.executable, "-c", clock_ahead.in_child(script), *args]
     process = subprocess.Popen(command, env=env, cwd=REPO, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + PATIENCE_SECONDS
     try:

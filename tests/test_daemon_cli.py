@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from sync.cli import app
 from sync.store import Store
+from tests import clock_ahead
 
 CONFIG = """
 [reporting]
@@ -43,7 +44,7 @@ def test_daemon_syncs_now_refuses_a_second_and_stops_cleanly_on_sigterm(tmp_path
     config = tmp_path / "crmkpi.toml"
     config.write_text(CONFIG, encoding="utf-8")
     log = (tmp_path / "daemon.log").open("w", encoding="utf-8")
-    command = [sys.executable, "-c", "from sync.cli import app; app()"]
+    command = [sys.executable, "-c", clock_ahead.in_child("from sync.cli import app; app()")]
     command += ["--config", str(config), "daemon", "--now"]
     daemon = subprocess.Popen(command, stdout=log, stderr=log, cwd=Path(__file__).parent.parent)
     try:

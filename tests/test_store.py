@@ -30,6 +30,7 @@ from connectors.schema import (
 )
 from sync.codec import TABLES
 from sync.store import SCHEMA_VERSION, Committed, RunRecord, Store, StoreError
+from tests import clock_ahead
 
 REPO = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 10, 1, 12, tzinfo=timezone(timedelta(hours=2)))
@@ -396,7 +397,8 @@ def test_run_left_running_by_a_dead_process_is_interrupted(store: Store) -> None
         "Store.open(Path(sys.argv[1])).start_run('pull', datetime.now(UTC))"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    subprocess.run([sys.executable, "-c", script, str(store.path)], env=env, check=True)
+    command = [sys.executable, "-c", clock_ahead.in_child(script), str(store.path)]
+    subprocess.run(command, env=env, check=True)
     store.start_run("sync", started_at=_at(1))
     newest, abandoned = store.recent_runs(2)
     assert (abandoned.outcome, newest.outcome) == ("interrupted", "running")
