@@ -27,6 +27,7 @@ from kpis.results import ResultRow
 from kpis.settings import KpiSettings, MonthlySpend
 from sync.config import Config, ConfigError
 from sync.inputs import INPUTS, merge_spend, read_spend
+from sync.notices import Notices, collected
 from sync.publication import prepare, workbook
 from sync.pull import ProgressCallback, PullReport, pull
 from sync.secrets import ACTIVECAMPAIGN_API_TOKEN, HUBSPOT_TOKEN, Secrets, load_secrets
@@ -136,16 +137,21 @@ def report_periods(config: Config, now: datetime, label: str | None = None) -> l
 
 
 @contextmanager
-def recorded(store: Store, command: str, clock: Clock) -> Iterator[None]:
-    """Record a command in the runs table: ok when the block completes, failed with the error."""
+def recorded(store: Store, command: str, clock: Clock) -> Iterator[Notices]:
+    """Record a command in the runs table: ok when the block completes (its message says
+    how many warnings were logged meanwhile, and the first), failed with the error.
+
+    Yields the warnings collected so far, for the command to list when it ends.
+    """
     run_id = store.start_run(command, started_at=clock())
-    try:
-        yield
-    except BaseException as exc:
-        message = str(exc) or type(exc).__name__
-        store.finish_run(run_id, finished_at=clock(), outcome="failed", message=message)
-        raise
-    store.finish_run(run_id, finished_at=clock(), outcome="ok", message="")
+    with collected() as notices:
+        try:
+            yield notices
+        except BaseException as exc:
+            message = str(exc) or type(exc).__name__
+            store.finish_run(run_id, finished_at=clock(), outcome="failed", message=message)
+            raise
+    store.finish_run(run_id, finished_at=clock(), outcome="ok", message=notices.headline())
 
 
 def run_pull(
