@@ -319,6 +319,37 @@ def status(ctx: typer.Context) -> None:
 
 
 @app.command()
+def forget(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="The source's name, as `crmkpi doctor` shows it.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Remove without asking.")] = False,
+) -> None:
+    """Remove every record and cursor of one source from the store."""
+    state: AppState = ctx.obj
+    with _guarded(state):
+        config = _config(state)
+        with Store.open(config.store_path) as store:
+            held = store.sources()
+            if source not in held and not store.cursors(source):
+                holds = ", ".join(repr(name) for name in held) or "no records"
+                raise _fail(EXIT_USAGE, f"the store holds nothing of {source!r} (it holds {holds})")
+            records = held.get(source, 0)
+            question = f"remove the {records:,} records of {source!r} from {config.store_path}?"
+            try:
+                if not yes and not typer.confirm(question):
+                    raise _fail(EXIT_FAILED, "nothing removed")
+            except typer.Abort:
+                raise _fail(EXIT_FAILED, "nothing removed; --yes skips the question") from None
+            with run.recorded(store, "forget", _now):
+                removed = store.forget(source)
+        details = ", ".join(f"{count:,} {table}" for table, count in removed.items())
+        line = f"removed {sum(removed.values()):,} records of {source!r}"
+        typer.echo(line + (f" ({details})" if details else "") + " and its cursors")
+        if source in config.connectors.names:
+            typer.echo(f"{source!r} is still configured: its next pull stores it afresh")
+
+
+@app.command()
 def daemon(
     ctx: typer.Context,
     now: Annotated[

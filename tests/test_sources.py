@@ -182,3 +182,45 @@ def test_the_configured_source_names_include_renamed_sources(tmp_path: Path) -> 
     data = {"connectors": {"files": {"path": "x", "name": "export"}, "demo": {}}}
     config = parse_config(data, tmp_path / "crmkpi.toml")
     assert config.connectors.names == frozenset({"export", "demo"})
+
+
+def _pulled_with_demo(tmp_path: Path) -> Path:
+    shutil.copytree(EXPORT, tmp_path / "export")
+    config = tmp_path / "crmkpi.toml"
+    config.write_text(WITH_DEMO, encoding="utf-8")
+    assert runner.invoke(app, ["--config", str(config), "pull"]).exit_code == 0
+    config.write_text(FILES_ONLY, encoding="utf-8")
+    return config
+
+
+@pytest.mark.parametrize(
+    ("args", "answer", "code", "demo_left"),
+    [
+        (["--yes"], None, 0, False),
+        ([], "y\n", 0, False),
+        ([], "n\n", 1, True),
+        ([], "", 1, True),
+    ],
+    ids=["yes-flag", "answered-yes", "answered-no", "no-answer"],
+)
+def test_forget_removes_a_source_after_asking(
+    tmp_path: Path, args: list[str], answer: str | None, code: int, demo_left: bool
+) -> None:
+    """`forget demo` asks first; only a yes (or --yes) removes it, and files stays."""
+    config = _pulled_with_demo(tmp_path)
+    result = runner.invoke(app, ["--config", str(config), "forget", "demo", *args], input=answer)
+    assert result.exit_code == code, result.output
+    with Store.open(tmp_path / "crmkpi.db") as store:
+        held = store.sources()
+    assert ("demo" in held) is demo_left
+    assert held["files"] == 24
+    if not demo_left:
+        assert "removed 8,365 records of 'demo'" in result.stdout
+
+
+def test_forget_of_a_source_the_store_does_not_hold_is_refused(tmp_path: Path) -> None:
+    """A misspelt name is exit 2, naming what the store holds."""
+    config = _pulled_with_demo(tmp_path)
+    result = runner.invoke(app, ["--config", str(config), "forget", "dmeo", "--yes"])
+    assert result.exit_code == 2
+    assert "holds nothing of 'dmeo' (it holds 'demo', 'files')" in result.stderr
