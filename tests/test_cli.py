@@ -237,7 +237,7 @@ def test_a_failed_publish_exits_1_and_is_recorded(tmp_path: Path) -> None:
     """A run that fails exits 1 with the reason, and `status` shows it as failed."""
     config = _files_setup(tmp_path)
     (tmp_path / "out").mkdir()
-    (tmp_path / "out" / "kpis.xlsx").mkdir()
+    (tmp_path / "out" / "kpis.xlsx").write_text("not a workbook")
     code, _, err = _invoke(config, "sync")
     assert code == 1
     assert err.splitlines()[-1].startswith("failed:")
