@@ -281,11 +281,11 @@ def test_doctor_says_how_to_fix_a_missing_folder(tmp_path: Path) -> None:
 
 
 def test_doctor_reports_a_bad_config_as_its_first_failure(tmp_path: Path) -> None:
-    """A bad config is the one failed check, with the key named."""
+    """A bad config is the one failed check, with the key named, and a usage error (exit 2)."""
     config = tmp_path / "crmkpi.toml"
     config.write_text("[kpis]\nnew_customer_window_days = -1\n")
     code, out, _ = _invoke(config, "doctor")
-    assert code == 1
+    assert code == 2
     assert out.startswith("FAIL config")
     assert "kpis.new_customer_window_days" in out
 
