@@ -262,8 +262,9 @@ class XlsxSection(_Section):
     @field_validator("path")
     @classmethod
     def _workbook_path(cls, value: Path, info: ValidationInfo) -> Path:
-        # openpyxl opens only .xlsx/.xlsm names, so any other name would be written once and
-        # then refused by the next run, which reads the team's Inputs tab back
+        # openpyxl opens no name but .xlsx, .xlsm, .xltx and .xltm (SUPPORTED_FORMATS), so any
+        # other would be written once and refused by the next run, which reads the Inputs tab
+        # back; the other three promise macros or a template, which this workbook is not
         if value.suffix.lower() != WORKBOOK_SUFFIX:
             raise ValueError(
                 f"{str(value)!r} does not end in {WORKBOOK_SUFFIX}: the output is an Excel "
