@@ -187,6 +187,8 @@ def doctor(ctx: typer.Context) -> None:
         if not result.ok and result.fix:
             line += f"\n     fix: {result.fix}"
         typer.echo(line)
+    if doctor_checks.config_failed(results):
+        raise typer.Exit(code=EXIT_USAGE)
     if not all(result.ok for result in results):
         raise typer.Exit(code=EXIT_FAILED)
 

@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -242,8 +243,44 @@ class ConnectorsSection(_Section):
         return self
 
 
+WORKBOOK_SUFFIX = ".xlsx"
+
+
+def _workbook_place_problem(path: Path) -> str | None:
+    """Why no workbook can be written at `path`, judged from the file system alone."""
+    try:
+        if path.is_dir():
+            return f"{path} is a folder; name a workbook file in it, like {path / 'kpis.xlsx'}"
+        folder = path.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if folder.exists() and not folder.is_dir():
+            return f"{folder} is a file, so {path} cannot be created under it"
+    except OSError as exc:
+        return f"{path} cannot be looked at: {exc.strerror}"
+    return None
+
+
 class XlsxSection(_Section):
-    path: Path = Path("kpis.xlsx")
+    # an `[xlsx]` section without a path is judged too: `kpis.xlsx` may be a folder
+    path: Path = Field(default=Path("kpis.xlsx"), validate_default=True)
+
+    @field_validator("path")
+    @classmethod
+    def _workbook_path(cls, value: Path, info: ValidationInfo) -> Path:
+        # openpyxl opens no name but .xlsx, .xlsm, .xltx and .xltm (SUPPORTED_FORMATS), so any
+        # other would be written once and refused by the next run, which reads the Inputs tab
+        # back; the other three promise macros or a template, which this workbook is not
+        if value.suffix.lower() != WORKBOOK_SUFFIX:
+            raise ValueError(
+                f"{str(value)!r} does not end in {WORKBOOK_SUFFIX}: the output is an Excel "
+                "workbook, name it like kpis.xlsx"
+            )
+        base_dir = (info.context or {}).get("base_dir", Path())
+        problem = _workbook_place_problem(value if value.is_absolute() else base_dir / value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 class SheetsSection(_Section):
@@ -493,6 +530,10 @@ def load_config(path: Path) -> Config:
         ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -504,8 +545,10 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     """Validate an already-parsed file; `path` names it in messages and anchors relative paths."""
     if "base_dir" in data:
         raise ConfigError(f"{path}: base_dir: is not a setting (paths are relative to this file)")
+    base_dir = path.absolute().parent
     try:
-        return Config.model_validate({**data, "base_dir": path.absolute().parent})
+        # the context lets a section judge its paths where they will be, beside the file
+        return Config.model_validate({**data, "base_dir": base_dir}, context={"base_dir": base_dir})
     except ValidationError as exc:
         raise ConfigError(_report(path, [_describe(error) for error in exc.errors()])) from None
 

@@ -1,10 +1,16 @@
-"""`crmkpi doctor`: one line per check, and how to fix each failure."""
+"""`crmkpi doctor`: one line per check, and how to fix each failure.
+
+A check that stops on an unexpected error becomes a failed line naming the check and the
+error, and the other checks still run: doctor is what a user runs when something is wrong, so
+it never ends in a traceback. Every line is scrubbed of the configured tokens.
+"""
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -27,6 +33,17 @@ from sync.secrets import ACTIVECAMPAIGN_API_TOKEN, HUBSPOT_TOKEN, load_secrets
 from sync.sheets import SheetsError, load_service_account, open_sheet
 from sync.sheets import key_file as sheets_key_file
 from sync.store import Store
+from sync.xlsx import WorkbookError, open_workbook
+
+CONFIG_CHECK = "config"
+# what a SecretStr shows in place of its value
+MASK = "**********"
+# shorter values are no real token, and masking them would garble the rest of the line
+SHORTEST_MASKED = 4
+UNEXPECTED_FIX = (
+    "the check met an error it does not know (the other checks ran); if the line above does "
+    "not say what to change, please report it"
+)
 
 
 @dataclass(frozen=True)
@@ -39,30 +56,66 @@ class Check:
 
 def run_checks(path: Path, *, now: datetime) -> list[Check]:
     """Every check for the config at `path`; stops after the config check if it fails."""
+    fix = f"edit {path}, or run `crmkpi init`"
     try:
         config = load_config(path)
     except ConfigError as exc:
-        return [Check("config", False, str(exc), f"edit {path}, or run `crmkpi init`")]
+        return [Check(CONFIG_CHECK, False, str(exc), fix)]
+    except Exception as exc:
+        return [Check(CONFIG_CHECK, False, f"{path}: {_error(exc)}", fix)]
     checks = [
         Check(
-            "config",
+            CONFIG_CHECK,
             True,
             f"{path} ({config.reporting.timezone}, {config.reporting.currency}, "
             f"{', '.join(config.reporting.periods)})",
         )
     ]
-    for check in (
-        _store,
-        _sources,
-        _hubspot,
-        _activecampaign,
-        _currencies,
-        _outputs,
-        _sheets,
-        _schedule,
-    ):
-        checks.extend(check(config, now))
-    return checks
+    for name, check in CHECKS:
+        try:
+            checks.extend(check(config, now))
+        except Exception as exc:
+            checks.append(Check(name, False, f"the check stopped: {_error(exc)}", UNEXPECTED_FIX))
+    return _masked(checks, _secret_values(config))
+
+
+def config_failed(checks: Sequence[Check]) -> bool:
+    """Whether the config itself could not be loaded: a usage error, not a failed check."""
+    return any(check.name == CONFIG_CHECK and not check.ok for check in checks)
+
+
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _secret_values(config: Config) -> list[str]:
+    try:
+        secrets = load_secrets(config.base_dir)
+    except Exception:
+        # the checks that need the secrets report this themselves
+        return []
+    tokens = (secrets.hubspot_token, secrets.activecampaign_api_token)
+    values = [token.get_secret_value() for token in tokens if token is not None]
+    # an error message may quote a value as its repr, e.g. requests' InvalidHeader for a token
+    # with a line break in it, so the escaped spelling is masked as well
+    spellings = {spelling for value in values for spelling in (value, repr(value)[1:-1])}
+    # longest first, so a spelling that contains another is masked whole
+    return sorted(
+        (spelling for spelling in spellings if len(spelling) >= SHORTEST_MASKED),
+        key=len,
+        reverse=True,
+    )
+
+
+def _masked(checks: list[Check], secrets: list[str]) -> list[Check]:
+    """The checks with every secret value in their text replaced, as a SecretStr shows it."""
+
+    def mask(text: str) -> str:
+        for secret in secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+    return [replace(c, detail=mask(c.detail), fix=mask(c.fix)) for c in checks]
 
 
 def _writable_folder(path: Path) -> bool:
@@ -214,8 +267,12 @@ def _activecampaign(config: Config, now: datetime) -> list[Check]:
 def _currencies(config: Config, now: datetime) -> list[Check]:
     if not config.store_path.exists():
         return []
-    with Store.open(config.store_path) as store:
-        data = store.load_dataset(contacts="customers", sources=config.connectors.names)
+    try:
+        with Store.open(config.store_path) as store:
+            data = store.load_dataset(contacts="customers", sources=config.connectors.names)
+    except sqlite3.Error:
+        # the store check has said what is wrong with the file and how to fix it
+        return []
     try:
         settings = kpi_settings(config)
         check_currencies(data, settings)
@@ -237,6 +294,7 @@ def _currencies(config: Config, now: datetime) -> list[Check]:
 
 
 def _outputs(config: Config, now: datetime) -> list[Check]:
+    """The workbook path: an existing file there must be a workbook, and its folder writable."""
     path = config.xlsx_path
     if path is None and config.sheets is not None:
         return []
@@ -244,9 +302,25 @@ def _outputs(config: Config, now: datetime) -> list[Check]:
         return [
             Check("outputs", False, "no output is configured", "add an [xlsx] or [sheets] section")
         ]
-    if _writable_folder(path) and (not path.exists() or os.access(path, os.W_OK)):
-        return [Check("xlsx", True, f"{path} is writable")]
-    return [Check("xlsx", False, f"{path} is not writable", "choose a writable [xlsx] path")]
+    exists = path.exists()
+    if exists:
+        try:
+            open_workbook(path).close()
+        except WorkbookError as exc:
+            return [Check("xlsx", False, exc.detail, exc.fix)]
+    # the workbook is replaced by a file written beside it, so the folder is what must be writable
+    if not _writable_folder(path):
+        return [
+            Check(
+                "xlsx",
+                False,
+                f"xlsx.path: {path} cannot be written: its folder is not writable by this user",
+                "make the folder writable for this user, or point xlsx.path elsewhere",
+            )
+        ]
+    if exists:
+        return [Check("xlsx", True, f"{path} is a workbook and writable")]
+    return [Check("xlsx", True, f"{path} will be created by the first publish")]
 
 
 def _sheets(config: Config, now: datetime) -> list[Check]:
@@ -295,3 +369,15 @@ def _schedule(config: Config, now: datetime) -> list[Check]:
             f"{config.schedule.cron!r} in {config.reporting.timezone}, next {when}",
         )
     ]
+
+
+CHECKS: tuple[tuple[str, Callable[[Config, datetime], list[Check]]], ...] = (
+    ("store", _store),
+    ("sources", _sources),
+    ("hubspot", _hubspot),
+    ("activecampaign", _activecampaign),
+    ("currencies", _currencies),
+    ("outputs", _outputs),
+    ("sheets", _sheets),
+    ("schedule", _schedule),
+)

@@ -10,6 +10,11 @@ saved by a spreadsheet program.
 The file is replaced atomically: the workbook is saved to a temporary file in the same
 folder, flushed to disk, then moved over the old one, so a crash leaves either the old
 workbook or the new one.
+
+An existing file at the path that is not a workbook (empty, not a zip archive, or one that
+openpyxl cannot open) is never overwritten or read past, since it may be the team's own file
+under the wrong name: `WorkbookError` says which file and why. A publish meets it when it
+reads the Inputs tab, before it computes anything.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+import zipfile
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -70,6 +76,46 @@ CHART_WIDTH_CM = 18
 NOTE_AUTHOR = "crm-kpi-sync"
 
 
+class WorkbookError(Exception):
+    """The file at the workbook path cannot be read as a workbook; `detail` and `fix` say why."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.detail = f"xlsx.path: {path} {reason}"
+        self.fix = (
+            "move it away (the next publish writes a new workbook) or point xlsx.path elsewhere"
+        )
+        super().__init__(f"{self.detail}; {self.fix}")
+
+
+def open_workbook(path: Path, *, read_only: bool = False) -> openpyxl.Workbook:
+    """The existing workbook at `path`; `WorkbookError` when the file is not one."""
+    try:
+        if path.is_dir():
+            raise WorkbookError(path, "is a folder, not a workbook")
+        size = path.stat().st_size
+        if size == 0:
+            raise WorkbookError(path, "is empty (0 bytes), not a workbook")
+        if not zipfile.is_zipfile(path):
+            raise WorkbookError(path, "is not a workbook (not a zip archive, as every .xlsx is)")
+    except OSError as exc:
+        raise WorkbookError(path, f"cannot be read: {exc.strerror}") from None
+    try:
+        if read_only:
+            return openpyxl.load_workbook(path, read_only=True, data_only=True)
+        return openpyxl.load_workbook(path, rich_text=True)
+    # a damaged archive fails deep inside openpyxl with KeyError, a zip or an XML error,
+    # whichever part is missing; to the user each means the same thing
+    except Exception as exc:
+        raise WorkbookError(
+            path, f"is a zip archive openpyxl cannot open as a workbook ({_reason(exc)})"
+        ) from None
+
+
+def _reason(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
 def number_format(fmt: str) -> str:
     """The Excel number format of a semantic format; currency shows its ISO code."""
     kind, code = parse_format(fmt)
@@ -83,7 +129,7 @@ def save_book(book: openpyxl.Workbook, path: Path) -> None:
 
 def write_xlsx(workbook: Workbook, path: Path, *, save: Saver = save_book) -> None:
     """Replace the model's tabs in the .xlsx at `path` (created when missing), keep the rest."""
-    book = openpyxl.load_workbook(path, rich_text=True) if path.exists() else _empty_book()
+    book = open_workbook(path) if path.exists() else _empty_book()
     path.parent.mkdir(parents=True, exist_ok=True)
     for tab in workbook.tabs:
         if tab.create_only and tab.name in book.sheetnames:
@@ -96,14 +142,20 @@ def read_tab(path: Path, name: str) -> list[list[object]] | None:
     """The values of tab `name`, row by row; None when the file or the tab does not exist.
 
     Formulas read as their last computed result, as the spreadsheet program saved it.
+    `WorkbookError` when the file is not a workbook.
     """
     if not path.exists():
         return None
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    book = open_workbook(path, read_only=True)
     try:
         if name not in book.sheetnames:
             return None
         return [list(row) for row in book[name].iter_rows(values_only=True)]
+    # read-only mode parses a tab's XML only while its rows are read
+    except Exception as exc:
+        raise WorkbookError(
+            path, f"has a tab {name!r} openpyxl cannot read ({_reason(exc)})"
+        ) from None
     finally:
         book.close()
 

@@ -244,7 +244,7 @@ def test_a_failed_publish_exits_1_and_is_recorded(tmp_path: Path) -> None:
     """A run that fails exits 1 with the reason, and `status` shows it as failed."""
     config = _files_setup(tmp_path)
     (tmp_path / "out").mkdir()
-    (tmp_path / "out" / "kpis.xlsx").mkdir()
+    (tmp_path / "out" / "kpis.xlsx").write_text("not a workbook")
     code, _, err = _invoke(config, "sync")
     assert code == 1
     assert err.splitlines()[-1].startswith("failed:")
@@ -288,11 +288,11 @@ def test_doctor_says_how_to_fix_a_missing_folder(tmp_path: Path) -> None:
 
 
 def test_doctor_reports_a_bad_config_as_its_first_failure(tmp_path: Path) -> None:
-    """A bad config is the one failed check, with the key named."""
+    """A bad config is the one failed check, with the key named, and a usage error (exit 2)."""
     config = tmp_path / "crmkpi.toml"
     config.write_text("[kpis]\nnew_customer_window_days = -1\n")
     code, out, _ = _invoke(config, "doctor")
-    assert code == 1
+    assert code == 2
     assert out.startswith("FAIL config")
     assert "kpis.new_customer_window_days" in out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
@@ -254,3 +255,84 @@ def test_business_hours_may_have_a_zone_of_their_own(tmp_path: Path) -> None:
 def test_no_business_hours_means_calendar_time(tmp_path: Path) -> None:
     """Without [service.business_hours] the KPI settings say 24/7."""
     assert load_config(_write(tmp_path, "")).kpi_settings().business_hours is None
+
+
+def _file_at(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).write_text("a file", encoding="utf-8")
+
+
+def _folder_at(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).mkdir()
+
+
+@pytest.mark.parametrize(
+    ("text", "make", "expected"),
+    [
+        ('path = "report.csv"', None, "xlsx.path: 'report.csv' does not end in .xlsx"),
+        ('path = "kpis.xlsm"', None, "xlsx.path: 'kpis.xlsm' does not end in .xlsx"),
+        ('path = "kpis"', None, "xlsx.path: 'kpis' does not end in .xlsx"),
+        ('path = "kpis.xlsx"', (_folder_at, "kpis.xlsx"), "kpis.xlsx is a folder"),
+        ("", (_folder_at, "kpis.xlsx"), "kpis.xlsx is a folder"),
+        ('path = "out/kpis.xlsx"', (_file_at, "out"), "out is a file, so"),
+        ('path = "out/month/kpis.xlsx"', (_file_at, "out"), "out is a file, so"),
+    ],
+    ids=[
+        "csv-name",
+        "xlsm-name",
+        "no-suffix",
+        "a-folder",
+        "default-name-is-a-folder",
+        "under-a-file",
+        "deep-under-a-file",
+    ],
+)
+def test_a_workbook_path_that_cannot_hold_a_workbook_is_refused(
+    tmp_path: Path,
+    text: str,
+    make: tuple[Callable[[Path, str], None], str] | None,
+    expected: str,
+) -> None:
+    """`[xlsx] path` must name an .xlsx file that can be created where the file says."""
+    if make is not None:
+        maker, name = make
+        maker(tmp_path, name)
+    path = _write(tmp_path, f"[xlsx]\n{text}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value).startswith(f"{path}: xlsx.path: ")
+    assert expected in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('path = "KPIS.XLSX"', Path("KPIS.XLSX")),
+        ('path = "new/month/kpis.xlsx"', Path("new/month/kpis.xlsx")),
+        ('path = "kpis.xlsx"', Path("kpis.xlsx")),
+    ],
+    ids=["upper-case-suffix", "folders-made-on-publish", "existing-file"],
+)
+def test_a_workbook_path_that_can_hold_a_workbook_is_accepted(
+    tmp_path: Path, text: str, expected: Path
+) -> None:
+    """Any case of .xlsx, missing folders (made on publish) and an existing file pass."""
+    (tmp_path / "kpis.xlsx").write_bytes(b"judged by doctor and publish, not here")
+    config = load_config(_write(tmp_path, f"[xlsx]\n{text}\n"))
+    assert config.xlsx_path == tmp_path / expected
+
+
+def test_workbook_problems_are_listed_with_the_others(tmp_path: Path) -> None:
+    """A bad workbook path is one of the problems reported together."""
+    text = '[reporting]\ncurrency = "12"\n[xlsx]\npath = "report.csv"\n'
+    with pytest.raises(ConfigError) as caught:
+        load_config(_write(tmp_path, text))
+    assert "2 problems" in str(caught.value)
+    assert "xlsx.path" in str(caught.value)
+
+
+def test_a_config_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    """A file saved in another encoding is a ConfigError naming the file, not a crash."""
+    path = tmp_path / "crmkpi.toml"
+    path.write_bytes('[xlsx]\npath = "Übersicht.xlsx"\n'.encode("cp1252"))
+    with pytest.raises(ConfigError, match="is not UTF-8 text"):
+        load_config(path)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import re
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,10 +17,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kpis.periods import parse_period
 from kpis.results import Number, ResultRow, Unit
+from sync.inputs import INPUTS, inputs_tab
 from sync.kpi_tabs import kpis_tab, pipeline_tab
 from sync.tidy import KPI_HEADER
 from sync.workbook import Chart, Tab, Workbook, status_style
-from sync.xlsx import HIGHLIGHT, read_tab, write_xlsx
+from sync.xlsx import HIGHLIGHT, WorkbookError, read_tab, write_xlsx
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UPDATED = datetime(2026, 10, 5, 6, 0, tzinfo=UTC)
@@ -423,3 +427,95 @@ def test_blank_header_cells_stay_empty(tmp_path: Path) -> None:
     path = tmp_path / "t.xlsx"
     write_xlsx(Workbook(tabs=(tab,)), path)
     assert read_tab(path, "T") == [["kpi", None], ["close_rate", 0.1]]
+
+
+def _real_workbook(tmp_path: Path) -> bytes:
+    path = tmp_path / "real.xlsx"
+    write_xlsx(Workbook(tabs=(inputs_tab(),)), path)
+    data = path.read_bytes()
+    path.unlink()
+    return data
+
+
+def _with_part(data: bytes, part: str, content: bytes) -> bytes:
+    """The zip `data` with the member `part` replaced by `content`."""
+    source, target = io.BytesIO(data), io.BytesIO()
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for item in old.infolist():
+            new.writestr(item, content if item.filename == part else old.read(item))
+    return target.getvalue()
+
+
+def _zip_of(name: str, content: bytes) -> bytes:
+    target = io.BytesIO()
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.writestr(name, content)
+    return target.getvalue()
+
+
+BROKEN_FILES: list[tuple[Callable[[bytes], bytes], str]] = [
+    (lambda real: b"", "is empty (0 bytes)"),
+    (lambda real: b"month,amount\n2026-10,12000\n", "is not a workbook (not a zip archive"),
+    (lambda real: real[: len(real) // 2], "is not a workbook (not a zip archive"),
+    (lambda real: _zip_of("notes.txt", b"hello"), "is a zip archive openpyxl cannot open"),
+    (
+        lambda real: _with_part(real, "xl/workbook.xml", b"<workbook"),
+        "is a zip archive openpyxl cannot open",
+    ),
+]
+BROKEN_IDS = ["zero-bytes", "csv-renamed", "truncated", "zip-of-other-things", "damaged-xml"]
+
+
+@pytest.mark.parametrize(("damage", "reason"), BROKEN_FILES, ids=BROKEN_IDS)
+def test_reading_a_file_that_is_not_a_workbook_names_it(
+    tmp_path: Path, damage: Callable[[bytes], bytes], reason: str
+) -> None:
+    """Reading the Inputs tab of a broken file is a WorkbookError naming the key and the file."""
+    path = tmp_path / "kpis.xlsx"
+    path.write_bytes(damage(_real_workbook(tmp_path)))
+    with pytest.raises(WorkbookError) as caught:
+        read_tab(path, INPUTS)
+    assert str(caught.value).startswith(f"xlsx.path: {path} {reason}")
+    assert "point xlsx.path elsewhere" in str(caught.value)
+
+
+@pytest.mark.parametrize(("damage", "reason"), BROKEN_FILES, ids=BROKEN_IDS)
+def test_a_file_that_is_not_a_workbook_is_never_overwritten(
+    tmp_path: Path, damage: Callable[[bytes], bytes], reason: str
+) -> None:
+    """Writing over a broken file refuses, keeps it byte for byte and leaves nothing beside it."""
+    path = tmp_path / "kpis.xlsx"
+    before = damage(_real_workbook(tmp_path))
+    path.write_bytes(before)
+    with pytest.raises(WorkbookError, match=re.escape(reason)):
+        write_xlsx(_workbook(), path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["kpis.xlsx"]
+
+
+def test_a_damaged_tab_is_named_when_read(tmp_path: Path) -> None:
+    """A tab cut off inside its rows is reported with its name when it is read, not as a crash.
+
+    openpyxl's read-only mode parses a tab's rows only as they are read, after the file opened.
+    """
+    path = tmp_path / "kpis.xlsx"
+    real = _real_workbook(tmp_path)
+    with zipfile.ZipFile(io.BytesIO(real)) as archive:
+        tab = archive.read("xl/worksheets/sheet1.xml")
+    cut = tab[: tab.index(b"</sheetData>") - 5]
+    path.write_bytes(_with_part(real, "xl/worksheets/sheet1.xml", cut))
+    with pytest.raises(WorkbookError, match="has a tab 'Inputs' openpyxl cannot read"):
+        read_tab(path, INPUTS)
+
+
+def test_the_written_workbook_opens_again_after_an_interrupted_rewrite(written: Path) -> None:
+    """The old file is replaced only by a complete one: after a failed save the next run reads."""
+
+    def crash(book: openpyxl.Workbook, path: Path) -> None:
+        path.write_bytes(b"PK\x03\x04 half a zip")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_xlsx(_workbook(ROWS[:1]), written, save=crash)
+    write_xlsx(_workbook(), written)
+    assert read_tab(written, "KPIs") == _values(written)["KPIs"]
