@@ -54,8 +54,14 @@ class Check:
     fix: str = ""
 
 
-def run_checks(path: Path, *, now: datetime) -> list[Check]:
-    """Every check for the config at `path`; stops after the config check if it fails."""
+CheckFunction = Callable[["Config", datetime], list["Check"]]
+
+
+def run_checks(
+    path: Path, *, now: datetime, checks: Sequence[tuple[str, CheckFunction]] | None = None
+) -> list[Check]:
+    """Every check (`checks`, by default `CHECKS`) for the config at `path`; stops after the
+    config check if it fails."""
     fix = f"edit {path}, or run `crmkpi init`"
     try:
         config = load_config(path)
@@ -63,7 +69,7 @@ def run_checks(path: Path, *, now: datetime) -> list[Check]:
         return [Check(CONFIG_CHECK, False, str(exc), fix)]
     except Exception as exc:
         return [Check(CONFIG_CHECK, False, f"{path}: {_error(exc)}", fix)]
-    checks = [
+    results = [
         Check(
             CONFIG_CHECK,
             True,
@@ -71,12 +77,12 @@ def run_checks(path: Path, *, now: datetime) -> list[Check]:
             f"{', '.join(config.reporting.periods)})",
         )
     ]
-    for name, check in CHECKS:
+    for name, check in CHECKS if checks is None else checks:
         try:
-            checks.extend(check(config, now))
+            results.extend(check(config, now))
         except Exception as exc:
-            checks.append(Check(name, False, f"the check stopped: {_error(exc)}", UNEXPECTED_FIX))
-    return _masked(checks, _secret_values(config))
+            results.append(Check(name, False, f"the check stopped: {_error(exc)}", UNEXPECTED_FIX))
+    return _masked(results, _secret_values(config))
 
 
 def config_failed(checks: Sequence[Check]) -> bool:
@@ -208,9 +214,12 @@ def _hubspot(config: Config, now: datetime) -> list[Check]:
     if source is None:
         return []
     name = f"source {source.name}"
-    token = load_secrets(config.base_dir).hubspot_token
+    fix = "put the private app's access token in the environment or in .env beside the config"
+    try:
+        token = load_secrets(config.base_dir).hubspot_token
+    except ConfigError as exc:
+        return [Check(f"{name} token", False, str(exc), fix)]
     if token is None:
-        fix = "put the private app's access token in the environment or in .env beside the config"
         return [Check(f"{name} token", False, f"{HUBSPOT_TOKEN} is not set", fix)]
     api = HubSpotApi(token, requests.Session(), attempts=1)
     checks: list[Check] = []
@@ -246,7 +255,10 @@ def _activecampaign(config: Config, now: datetime) -> list[Check]:
         return []
     name = f"source {source.name}"
     fix = "base_url and the key are both under Settings > Developer > API Access"
-    key = load_secrets(config.base_dir).activecampaign_api_token
+    try:
+        key = load_secrets(config.base_dir).activecampaign_api_token
+    except ConfigError as exc:
+        return [Check(name, False, str(exc), f"put the key alone in the environment; {fix}")]
     if key is None:
         detail = f"{ACTIVECAMPAIGN_API_TOKEN} is not set"
         return [Check(name, False, detail, f"put the key in the environment or in .env; {fix}")]
@@ -371,7 +383,7 @@ def _schedule(config: Config, now: datetime) -> list[Check]:
     ]
 
 
-CHECKS: tuple[tuple[str, Callable[[Config, datetime], list[Check]]], ...] = (
+CHECKS: tuple[tuple[str, CheckFunction], ...] = (
     ("store", _store),
     ("sources", _sources),
     ("hubspot", _hubspot),

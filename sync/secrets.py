@@ -14,6 +14,8 @@ from pathlib import Path
 from dotenv import dotenv_values
 from pydantic import SecretStr
 
+from sync.config import ConfigError
+
 HUBSPOT_TOKEN = "HUBSPOT_TOKEN"  # noqa: S105 - the variable's name, not a token
 ACTIVECAMPAIGN_API_TOKEN = "ACTIVECAMPAIGN_API_TOKEN"  # noqa: S105 - the variable's name
 GOOGLE_APPLICATION_CREDENTIALS = "GOOGLE_APPLICATION_CREDENTIALS"
@@ -37,11 +39,26 @@ def load_secrets(config_dir: Path, environ: Mapping[str, str] | None = None) -> 
     def value(name: str) -> str | None:
         return env.get(name) or from_file.get(name) or None
 
-    hubspot = value(HUBSPOT_TOKEN)
-    activecampaign = value(ACTIVECAMPAIGN_API_TOKEN)
+    hubspot = _token(HUBSPOT_TOKEN, value(HUBSPOT_TOKEN))
+    activecampaign = _token(ACTIVECAMPAIGN_API_TOKEN, value(ACTIVECAMPAIGN_API_TOKEN))
     credentials = value(GOOGLE_APPLICATION_CREDENTIALS)
     return Secrets(
         hubspot_token=SecretStr(hubspot) if hubspot else None,
         activecampaign_api_token=SecretStr(activecampaign) if activecampaign else None,
         google_credentials_file=Path(credentials) if credentials else None,
     )
+
+
+def _token(name: str, value: str | None) -> str | None:
+    """A token as the API takes it: spaces and line breaks around it (a pasted value, a
+    `.env` line) are dropped; inside it they are refused here, naming the variable only,
+    since an HTTP library would refuse the header later with the value in its message."""
+    if value is None:
+        return None
+    token = value.strip()
+    if any(char.isspace() or not char.isprintable() for char in token):
+        raise ConfigError(
+            f"{name}: the token has a space, a line break or a control character inside it; "
+            "set the variable to the token alone (its value is not shown here)"
+        )
+    return token or None

@@ -5,15 +5,20 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import responses
 from typer.testing import CliRunner
 
+from sync import doctor
 from sync.cli import app
+from sync.config import Config
+from sync.doctor import Check
 
 runner = CliRunner()
+NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 
 DEMO = '[connectors.demo]\n[xlsx]\npath = "{path}"\n'
 FIX = "     fix: move it away (the next publish writes a new workbook) or point xlsx.path elsewhere"
@@ -139,19 +144,53 @@ def test_a_store_that_is_not_a_database_fails_once(tmp_path: Path) -> None:
     ids=["line-break", "windows-line-break"],
 )
 @responses.activate
-def test_an_unexpected_error_is_a_fail_line_without_the_token(
+def test_a_token_broken_by_a_line_break_is_a_fail_line_without_the_token(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, token: str
 ) -> None:
-    """A check that stops on an error it does not know is one FAIL line; no token shows.
-
-    A token pasted with a line break makes requests refuse the header, quoting it.
-    """
+    """A token pasted with a line break inside (which requests would refuse, quoting the
+    header) fails the token's line, naming the variable only; no request is sent."""
     monkeypatch.setenv("HUBSPOT_TOKEN", token)
     text = '[connectors.hubspot]\n[xlsx]\npath = "kpis.xlsx"\n'
     code, out = _doctor(_config(tmp_path, text))
     assert code == 1
-    assert "FAIL hubspot: the check stopped: InvalidHeader: " in out
-    assert "**********" in out
+    assert "FAIL source hubspot token: HUBSPOT_TOKEN: the token has a space" in out
     assert "0123456789" not in out
     assert out.splitlines()[-1].startswith("ok   schedule: ")
     assert len(responses.calls) == 0
+
+
+AC_CONFIG = '[connectors.activecampaign]\nbase_url = "https://acme.api-us1.com"\n'
+AC_ME = "https://acme.api-us1.com/api/3/users/me"
+AC_KEY = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef01234567"
+
+
+def _stops(config: Config, now: datetime) -> list[Check]:
+    raise KeyError(f"key {AC_KEY} unknown")
+
+
+def test_a_check_that_stops_on_an_error_it_does_not_know_is_one_masked_fail_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check's line says it stopped and why, masking the token; the next checks run."""
+    monkeypatch.setenv("ACTIVECAMPAIGN_API_TOKEN", AC_KEY)
+    config = _config(tmp_path, DEMO.format(path="kpis.xlsx"))
+    results = doctor.run_checks(config, now=NOW, checks=[("crash", _stops), *doctor.CHECKS[-1:]])
+    assert [(r.name, r.ok) for r in results] == [
+        ("config", True),
+        ("crash", False),
+        ("schedule", True),
+    ]
+    assert results[1].detail == "the check stopped: KeyError: 'key ********** unknown'"
+
+
+@responses.activate
+def test_a_token_an_api_echoes_in_its_error_is_masked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error body that quotes the key shows it as ********** on doctor's line."""
+    monkeypatch.setenv("ACTIVECAMPAIGN_API_TOKEN", AC_KEY)
+    responses.get(AC_ME, status=400, json={"message": f"no account has the key {AC_KEY}"})
+    code, out = _doctor(_config(tmp_path, AC_CONFIG + DEMO.format(path="kpis.xlsx")))
+    assert code == 1
+    assert "no account has the key **********" in out
+    assert AC_KEY not in out

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from sync.config import ConfigError
 from sync.secrets import load_secrets
 
 FAKE = "fake-token-for-tests"
@@ -54,3 +57,28 @@ def test_unset_tokens_are_none(tmp_path: Path) -> None:
     assert secrets.hubspot_token is None
     assert secrets.activecampaign_api_token is None
     assert secrets.google_credentials_file is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("  pat-na1-abc\n", "pat-na1-abc"), ("\tpat-na1-abc ", "pat-na1-abc"), ("  ", None)],
+    ids=["trailing-newline", "tabs-and-spaces", "only-blanks"],
+)
+def test_blanks_around_a_token_are_dropped(
+    tmp_path: Path, value: str, expected: str | None
+) -> None:
+    """A pasted token with a line break after it is the token."""
+    token = load_secrets(tmp_path, environ={"HUBSPOT_TOKEN": value}).hubspot_token
+    assert (None if token is None else token.get_secret_value()) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["pat-na1\nabc", "pat na1 abc", "pat-na1\x00abc"], ids=["newline", "space", "nul"]
+)
+def test_a_token_broken_inside_is_refused_naming_the_variable_not_the_value(
+    tmp_path: Path, value: str
+) -> None:
+    """requests would refuse such a header with the token in its message: refuse it first."""
+    with pytest.raises(ConfigError, match=r"^ACTIVECAMPAIGN_API_TOKEN: the token has") as error:
+        load_secrets(tmp_path, environ={"ACTIVECAMPAIGN_API_TOKEN": value})
+    assert "abc" not in str(error.value)
