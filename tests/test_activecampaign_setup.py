@@ -165,7 +165,7 @@ def test_crmkpi_sync_fills_the_store_and_the_kpis(tmp_path: Path, account: FakeA
 @pytest.mark.parametrize(
     ("key", "reply", "message"),
     [
-        ("not a key", {"status": 403, "json": {"message": "Forbidden"}}, "refused the API key"),
+        ("not-a-key", {"status": 403, "json": {"message": "Forbidden"}}, "refused the API key"),
         (TOKEN, {"status": 404, "body": "<html>Not Found</html>"}, "not an ActiveCampaign API URL"),
     ],
     ids=["wrong-key", "wrong-url"],
@@ -223,7 +223,7 @@ def test_doctor_checks_the_url_the_key_and_the_fields(tmp_path: Path, account: F
 
 @pytest.mark.parametrize(
     ("key", "detail"),
-    [(None, "ACTIVECAMPAIGN_API_TOKEN is not set"), ("not a key", "refused the API key")],
+    [(None, "ACTIVECAMPAIGN_API_TOKEN is not set"), ("not-a-key", "refused the API key")],
     ids=["no-key", "wrong-key"],
 )
 def test_doctor_says_how_to_fix_a_key(
