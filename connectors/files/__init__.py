@@ -179,9 +179,9 @@ class FilesConnector:
         history: _History, csv_file: CsvFile, row: CsvRow, style: Style, error: BadRow
     ) -> None:
         """Hold back the deal of a bad visit, or every deal when the visit's deal is unknown."""
-        cells = dict(zip(csv_file.header, row.cells, strict=False))
+        # a row wider or narrower than the header may hold its deal_id in any column
         fits = len(row.cells) == len(csv_file.header)
-        deal_id = visit_deal_id(Row(cells, style)) if fits else None
+        deal_id = visit_deal_id(Row(csv_file.cells(row), style)) if fits else None
         if deal_id is None:
             raise SkippedFile(
                 csv_file.path,
