@@ -231,15 +231,16 @@ class FilesConnector:
                 line = max(line, row.last_line)
                 # rows up to `start` were committed by an earlier pull: only their ids count
                 committed = row.last_line <= start
-                record = self._record(layout, build, csv_file, row, style, history)
-                if isinstance(record, _Skip):
-                    if record.key is None:
+                read = self._record(layout, build, csv_file, row, style, history)
+                if isinstance(read, _Skip):
+                    if read.key is None:
                         unkeyed = True
                     else:
-                        kept.add(record.key)
+                        kept.add(read.key)
                     if not committed:
-                        logger.warning("%s", record.message(path, row.first_line, layout.kind))
+                        logger.warning("%s", read.message(path, row.first_line, layout.kind))
                     continue
+                record, cells = read
                 if record.id in live and not committed:
                     logger.warning(
                         "%s line %d: %s %r appears again; this row replaces the earlier one",
@@ -251,7 +252,7 @@ class FilesConnector:
                 live.add(record.id)
                 if committed:
                     continue
-                raw: dict[str, Any] = {"line": row.first_line, "row": csv_file.cells(row)}
+                raw: dict[str, Any] = {"line": row.first_line, "row": cells}
                 if history is not None:
                     raw["stage_history"] = history.rows.get(record.id, [])
                 items.append(Pulled(record, raw))
@@ -278,25 +279,26 @@ class FilesConnector:
         row: CsvRow,
         style: Style,
         history: _History | None,
-    ) -> Record | _Skip:
-        """The row's record, or why it is skipped and which stored record it stands for."""
+    ) -> tuple[Record, dict[str, str]] | _Skip:
+        """The row's record and cells, or why it is skipped and which record it stands for."""
         try:
-            cells = Row(csv_file.cells(row), style)
+            cells = csv_file.cells(row)
         except BadRow as error:
             # a row wider or narrower than the header may hold its id in any column
             return _Skip(None, str(error))
+        values = Row(cells, style)
         try:
-            record = build(self.name, cells)
+            record = build(self.name, values)
         except SchemaError as error:
-            return _Skip(layout.key(cells), f"{error.field}: {error.reason}")
+            return _Skip(layout.key(values), f"{error.field}: {error.reason}")
         except BadRow as error:
-            return _Skip(layout.key(cells), str(error))
+            return _Skip(layout.key(values), str(error))
         bad_visit = None if history is None else history.bad.get(record.id)
         if bad_visit is not None:
             return _Skip(
                 record.id, f"its stage history has a bad row ({HISTORY_FILE} line {bad_visit})"
             )
-        return record
+        return record, cells
 
     def _report_orphans(self, deal_ids: set[str], history: _History) -> None:
         orphans = sorted(set(history.visits) - deal_ids)

@@ -72,6 +72,13 @@ def instant(value: str, style: Style) -> datetime:
     (`31.10.2026 14:05+01:00`, `31.10.2026`). A time without an offset is refused: the export
     does not say which zone its clock read, and a guess would move records between periods.
     """
+    try:
+        parsed: datetime | None = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    # the common case, ISO-8601 with an offset, takes no pattern matching
+    if parsed is not None and parsed.utcoffset() is not None:
+        return parsed
     if _SLASHED.match(value):
         raise ValueError(
             f"{value!r} is ambiguous (day/month or month/day?); dates are read as {_DATE_FORMS}"
