@@ -47,31 +47,26 @@ class _Candidate:
 
 
 def detect(path: Path) -> Encoding:
-    """The encoding of `path`; `UndecodableFile` when it is none of those read, `OSError`."""
+    """The encoding of `path`; raises `UndecodableFile` when it is none of those read."""
     with path.open("rb") as handle:
         head = handle.read(4)
         handle.seek(0)
-        codec = next((codec for bom, codec in _BOMS if head.startswith(bom)), None)
-        codecs_tried = [codec] if codec else ["utf-8", "cp1252"]
-        candidates = [_Candidate(c, codecs.getincrementaldecoder(c)()) for c in codecs_tried]
+        marked = next((codec for bom, codec in _BOMS if head.startswith(bom)), None)
+        tried = [marked] if marked else ["utf-8", "cp1252"]
+        candidates = [_Candidate(c, codecs.getincrementaldecoder(c)()) for c in tried]
         where = _Where()
         while chunk := handle.read(_CHUNK):
             _feed(candidates, chunk, where, final=False)
             where.advance(chunk)
         _feed(candidates, b"", where, final=True)
-    for candidate in candidates:
-        if candidate.failure is None:
-            reason = (
-                "by its byte-order mark"
-                if codec
-                else f"as it is not UTF-8 ({candidates[0].failure})"
-                if candidate.codec == "cp1252"
-                else "as valid UTF-8"
-            )
-            return Encoding(candidate.codec, reason)
+    first, *fallback = candidates
+    if first.failure is None:
+        return Encoding(first.codec, "by its byte-order mark" if marked else "as valid UTF-8")
+    if fallback and fallback[0].failure is None:
+        return Encoding(fallback[0].codec, f"as it is not UTF-8 ({first.failure})")
     failures = " and ".join(f"not {_NAMES[c.codec]} ({c.failure})" for c in candidates)
-    if codec:
-        failures = f"starts with a {_NAMES[codec]} byte-order mark but is {failures}"
+    if marked:
+        failures = f"starts with a {_NAMES[marked]} byte-order mark but is {failures}"
     raise UndecodableFile(f"{failures}; save it as UTF-8 and pull again")
 
 
