@@ -147,3 +147,29 @@ def test_a_semicolon_file_with_a_cell_holding_commas_picks_the_semicolon(tmp_pat
     assert [i.record for p in pages for i in p.items] == [
         Owner("files", "o1", "Müller, Jürgen, Dr.")
     ]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (
+            b"\xef\xbb\xbfid,name,email\no1,J\xf8rgen,\n",
+            "starts with a UTF-8 byte-order mark but is not UTF-8 (byte f8 on line 2",
+        ),
+        (
+            b"\xff\xfei\x00d\x00\n\x00\x00\xd8",
+            "starts with a UTF-16 byte-order mark but is not UTF-16 (bytes 00 d8 at byte 8",
+        ),
+    ],
+    ids=["UTF-8 mark", "UTF-16 mark"],
+)
+def test_a_file_that_breaks_its_byte_order_mark_is_skipped_saying_where(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, content: bytes, reason: str
+) -> None:
+    """A mark decides the encoding; bytes that break it are named, not read as another."""
+    (tmp_path / "owners.csv").write_bytes(content)
+    caplog.set_level(logging.ERROR, logger=LOGGER)
+    assert [i for p in FilesConnector(tmp_path).pull({}) for i in p.items] == []
+    (error,) = _errors(caplog)
+    assert error.startswith(f"{tmp_path / 'owners.csv'}: {reason}")
+    assert error.endswith("file skipped, the owners loaded from it before are kept")
