@@ -205,7 +205,7 @@ BAD_ROWS = {
         "contacts.csv",
         "id,email,created_at,source,churned_at\n"
         "c1,,2026-13-01T00:00:00Z,,\nc2,,2026-01-01T00:00:00Z,,\n",
-        "created_at: '2026-13-01T00:00:00Z' is not an ISO-8601 timestamp",
+        "created_at: '2026-13-01T00:00:00Z' is not a timestamp",
     ),
     "no offset": (
         "contacts.csv",
@@ -221,13 +221,18 @@ BAD_ROWS = {
     "non-numeric amount": (
         "deals.csv",
         _deals_csv({"id": "c1", "amount": "ten"}, {"id": "c2"}),
-        "amount: 'ten' is not a plain decimal number",
+        "amount: 'ten' is not a number (write 1234.50, 1234,50 or 1.234,50)",
     ),
-    "thousands separator": (
+    "thousands or decimal comma": (
         "deals.csv",
-        _deals_csv({"id": "c1", "amount": "1,234.50"}, {"id": "c2", "amount": "1234.50"}),
-        "amount: '1,234.50' is not a plain decimal number (digits with '.' for decimals and "
-        "no thousands separators, e.g. 1234.50)",
+        _deals_csv({"id": "c1", "amount": "1,234"}, {"id": "c2", "amount": "1234.50"}),
+        "deal 'c1': amount: '1,234' is ambiguous (1234 or 1.234?); write 1234 or 1.234",
+    ),
+    "slash date": (
+        "contacts.csv",
+        "id,email,created_at,source,churned_at\nc1,,01/02/2026,,\nc2,,2026-01-01T00:00:00Z,,\n",
+        "contact 'c1': created_at: '01/02/2026' is ambiguous (day/month or month/day?); dates "
+        "are read as 2026-10-31 or 31.10.2026",
     ),
     "closed before created": (
         "deals.csv",
@@ -351,18 +356,35 @@ def test_utf8_with_or_without_byte_order_mark(tmp_path: Path, bom: bytes) -> Non
     assert _records(_pull(tmp_path), "owner") == [Owner("files", "ø1", "Jørgen")]
 
 
-def test_text_that_is_not_utf8_is_an_error_for_that_file(
+def test_text_that_is_not_utf8_is_read_as_windows_1252_and_said_so(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A Latin-1 file is reported as unreadable and the other files still load."""
-    (tmp_path / "owners.csv").write_bytes("id,name,email\no1,Jørgen,\n".encode("latin-1"))
+    """A file with an 8-bit ø and € loads as Windows-1252, with an INFO line saying why."""
+    (tmp_path / "owners.csv").write_bytes("id,name,email\no1,Jørgen €,\n".encode("cp1252"))
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    assert _records(_pull(tmp_path), "owner") == [Owner("files", "o1", "Jørgen €")]
+    assert any(
+        "owners.csv: read as Windows-1252, comma-separated, as it is not UTF-8 (byte f8 on line 2"
+        in message
+        for message in _logged(caplog, logging.INFO)
+    )
+
+
+def test_text_in_no_encoding_read_is_an_error_for_that_file(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bytes that neither UTF-8 nor Windows-1252 define skip the file; the others still load."""
+    (tmp_path / "owners.csv").write_bytes(b"id,name,email\no1,J\xf8rgen,\no2,\x81,\n")
     (tmp_path / "surveys.csv").write_text("id,contact_id,score,submitted_at\n")
     caplog.set_level(logging.ERROR, logger=LOGGER)
     pages = _pull(tmp_path)
     assert _records(pages, "owner") == []
     assert [p.live_ids for p in pages if p.stream == "surveys"] == [frozenset()]
     (error,) = _logged(caplog, logging.ERROR)
-    assert "owners.csv: unreadable at or after line" in error
+    assert error.startswith(
+        f"{tmp_path / 'owners.csv'}: not UTF-8 (byte f8 on line 2 is not a character there) "
+        "and not Windows-1252 (byte 81 on line 3 is not a character there)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -496,21 +518,25 @@ def test_repeated_id_warns_and_the_later_row_wins(
     assert "owners.csv line 3: owner 'a' appears again" in message
 
 
-def test_bad_stage_history_row_is_skipped_and_the_deal_kept(
+def test_bad_stage_history_row_holds_its_deal_back(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A visit exited before it was entered is dropped with a warning on its history line."""
-    (tmp_path / "deals.csv").write_text(_deals_csv({"id": "d1"}))
+    """A visit exited before it was entered: d1 is not loaded without it, d2 is; two warnings."""
+    (tmp_path / "deals.csv").write_text(_deals_csv({"id": "d1"}, {"id": "d2"}))
     (tmp_path / "stage_history.csv").write_text(
         "deal_id,stage_id,entered_at,exited_at\n"
         "d1,qualify,2026-05-02T00:00:00Z,2026-05-01T00:00:00Z\n"
     )
     caplog.set_level(logging.WARNING, logger=LOGGER)
-    (deal,) = _records(_pull(tmp_path), "deal")
-    assert isinstance(deal, Deal)
-    assert deal.stage_history == ()
-    (message,) = _logged(caplog)
-    assert "stage_history.csv line 2: exited_at: 2026-05-01T00:00:00+00:00 is before" in message
+    pages = _pull(tmp_path)
+    assert _ids(pages, "deal") == ["d2"]
+    assert [p.live_ids for p in pages if p.kind == "deal"] == [frozenset({"d1", "d2"})]
+    visit_warning, deal_warning = _logged(caplog)
+    assert (
+        "stage_history.csv line 2: deal 'd1': exited_at: 2026-05-01T00:00:00+00:00 is before"
+        in visit_warning
+    )
+    assert "deals.csv line 2: deal 'd1': its stage history has a bad row" in deal_warning
 
 
 def test_history_of_unknown_deals_is_reported_once(

@@ -36,10 +36,17 @@ from connectors.schema import (
     SubscriptionEvent,
     SurveyResponse,
     Ticket,
+    stage_key,
 )
 
 Builder = Callable[[str, Row], Record]
 """Builds the record of one row, given the connector's name as the record's source."""
+
+Key = Callable[[Row], str | None]
+"""The store id of a row's record read from its id cells alone; None when they are unusable.
+
+It names the record a bad row stands for, so that the record is kept rather than deleted.
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +58,21 @@ class FileLayout:
     kind: str
     headers: tuple[str, ...]
     build: Builder
+    key: Key
+
+
+def _id(row: Row) -> str | None:
+    return row.get("id", text)
+
+
+def _stage_id(row: Row) -> str | None:
+    pipeline_id, stage_id = row.get("pipeline_id", text), row.get("stage_id", text)
+    return None if pipeline_id is None or stage_id is None else stage_key(pipeline_id, stage_id)
+
+
+def _no_key(row: Row) -> None:
+    """A subscription event is keyed by every one of its cells, so a bad row's key is unknown."""
+    return None
 
 
 def _owner(source: str, row: Row) -> Owner:
@@ -152,6 +174,11 @@ def _survey(source: str, row: Row) -> SurveyResponse:
     )
 
 
+def visit_deal_id(row: Row) -> str | None:
+    """The deal a `stage_history.csv` row belongs to, when its deal_id cell is filled."""
+    return row.get("deal_id", text)
+
+
 def visit(row: Row) -> tuple[str, StageVisit]:
     """A `stage_history.csv` row: the deal it belongs to and the visit."""
     entered = row.need("entered_at", instant)
@@ -190,10 +217,11 @@ DEALS = FileLayout(
         "probability",
     ),
     deal_builder({}),
+    _id,
 )
 
 LAYOUTS: tuple[FileLayout, ...] = (
-    FileLayout("owners", "owners.csv", Owner.KIND, ("id", "name", "email"), _owner),
+    FileLayout("owners", "owners.csv", Owner.KIND, ("id", "name", "email"), _owner, _id),
     FileLayout(
         "pipelines",
         "pipelines.csv",
@@ -209,6 +237,7 @@ LAYOUTS: tuple[FileLayout, ...] = (
             "is_won",
         ),
         _stage,
+        _stage_id,
     ),
     FileLayout(
         "contacts",
@@ -216,6 +245,7 @@ LAYOUTS: tuple[FileLayout, ...] = (
         Contact.KIND,
         ("id", "email", "created_at", "source", "churned_at"),
         _contact,
+        _id,
     ),
     DEALS,
     FileLayout(
@@ -224,6 +254,7 @@ LAYOUTS: tuple[FileLayout, ...] = (
         Ticket.KIND,
         ("id", "created_at", "closed_at", "owner_id", "followups", "pipeline"),
         _ticket,
+        _id,
     ),
     FileLayout(
         "subscriptions",
@@ -231,6 +262,7 @@ LAYOUTS: tuple[FileLayout, ...] = (
         SubscriptionEvent.KIND,
         ("contact_id", "list", "action", "at"),
         _subscription,
+        _no_key,
     ),
     FileLayout(
         "surveys",
@@ -238,6 +270,7 @@ LAYOUTS: tuple[FileLayout, ...] = (
         SurveyResponse.KIND,
         ("id", "contact_id", "score", "submitted_at"),
         _survey,
+        _id,
     ),
 )
 """Every file of the export, in the order they are read (owners and stages first)."""
