@@ -85,7 +85,11 @@ def build_connectors(config: Config, context: SourceContext) -> list[Connector]:
         )
     if sources.files is not None:
         connectors.append(
-            FilesConnector(config.resolve(sources.files.path), name=sources.files.name)
+            FilesConnector(
+                config.resolve(sources.files.path),
+                name=sources.files.name,
+                zone=config.reporting.zone,
+            )
         )
     if sources.hubspot is not None:
         token = context.secrets.hubspot_token
