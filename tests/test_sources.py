@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tomllib
+import typing
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 from typer.testing import CliRunner
 
 from connectors.base import Page, Pulled
 from connectors.schema import Contact, Deal, Owner, Record, StageVisit, Ticket
 from sync import doctor
 from sync.cli import app
-from sync.config import load_config, parse_config
+from sync.config import Config, load_config, parse_config
 from sync.starter import example_config, starter_config
 from sync.store import Store
 
@@ -224,3 +227,35 @@ def test_forget_of_a_source_the_store_does_not_hold_is_refused(tmp_path: Path) -
     result = runner.invoke(app, ["--config", str(config), "forget", "dmeo", "--yes"])
     assert result.exit_code == 2
     assert "holds nothing of 'dmeo' (it holds 'demo', 'files')" in result.stderr
+
+
+def _models(annotation: object) -> Iterator[type[BaseModel]]:
+    """The config sections an annotation holds: `X | None`, `tuple[X, ...]` and the like."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for argument in typing.get_args(annotation):
+        yield from _models(argument)
+
+
+def _keys(model: type[BaseModel], prefix: str = "") -> Iterator[str]:
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        yield prefix + key
+        for section in _models(field.annotation):
+            yield from _keys(section, f"{prefix}{key}.")
+
+
+# set by the loader from where the file is, never written in it
+NOT_WRITTEN = {"base_dir"}
+
+
+def test_the_example_config_documents_every_key() -> None:
+    """Each key of every section appears in the example, set or commented."""
+    text = example_config()
+    missing = [
+        key
+        for key in _keys(Config)
+        if key not in NOT_WRITTEN
+        and not re.search(rf"(^|[#\s\[.]){re.escape(key.split('.')[-1])}(\s*=|\]|\.)", text, re.M)
+    ]
+    assert missing == []
