@@ -137,10 +137,15 @@ def report_periods(config: Config, now: datetime, label: str | None = None) -> l
 
 @contextmanager
 def recorded(store: Store, command: str, clock: Clock) -> Iterator[None]:
-    """Record a command in the runs table: ok when the block completes, failed with the error."""
+    """Record a command in the runs table: ok when the block completes, interrupted on
+    Ctrl-C (SIGINT), failed with the error."""
     run_id = store.start_run(command, started_at=clock())
     try:
         yield
+    except KeyboardInterrupt:
+        message = "stopped by Ctrl-C (SIGINT)"
+        store.finish_run(run_id, finished_at=clock(), outcome="interrupted", message=message)
+        raise
     except BaseException as exc:
         message = str(exc) or type(exc).__name__
         store.finish_run(run_id, finished_at=clock(), outcome="failed", message=message)
