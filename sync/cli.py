@@ -488,23 +488,17 @@ UNBOUNDED_WIDTH = 160
 def _print_table(records: Sequence[Mapping[str, object]]) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     periods = {(r["period"], r["period_start"], r["period_end"]) for r in records}
-    title = None
     columns: tuple[str, ...] = TABLE_COLUMNS
+    title = None
     if len(periods) == 1:
         [(label, first, last)] = periods
         title = str(label) if label == f"{first}..{last}" else f"{label}: {first} to {last}"
         columns = tuple(column for column in TABLE_COLUMNS if column != "period")
     # no rules between the columns, and one space: at 80 columns the cells need them all
-    table = Table(
-        title=title,
-        title_justify="left",
-        box=None,
-        pad_edge=False,
-        padding=(0, 1),
-        collapse_padding=True,
-    )
+    table = Table(box=None, pad_edge=False, padding=(0, 1), collapse_padding=True)
     cells = [[_cell(record, column) for column in columns] for record in records]
     for index, column in enumerate(columns):
         if column in WRAPPED_COLUMNS:
@@ -517,11 +511,18 @@ def _print_table(records: Sequence[Mapping[str, object]]) -> None:
         justify: Literal["left", "right"] = "right" if column in NUMBERS else "left"
         table.add_column(column, width=max(widest, len(column)), overflow="fold", justify=justify)
     for row in cells:
-        table.add_row(*row)
+        # as Text, so that a name in square brackets is shown, not read as markup
+        table.add_row(*(Text(cell) for cell in row))
     console = Console()
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console = Console(width=UNBOUNDED_WIDTH)
-    console.print(table)
+    # captured and echoed, so that a reader leaving early ends this as it ends every command
+    # (rich's own handling would exit 1)
+    with console.capture() as captured:
+        if title is not None:
+            console.print(Text(title))
+        console.print(table)
+    typer.echo(captured.get(), nl=False)
 
 
 def _cell(record: Mapping[str, object], column: str) -> str:

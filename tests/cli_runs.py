@@ -41,7 +41,7 @@ def files_setup(tmp_path: Path, config: str = FILES_CONFIG) -> Path:
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
     """`crmkpi ARGS` in this process."""
-    return CliRunner().invoke(app, list(args), env=env)
+    return CliRunner().invoke(app, list(args), env=env, prog_name="crmkpi")
 
 
 def crmkpi_process(*args: str) -> list[str]:
