@@ -583,7 +583,7 @@ def sync_command(
 
 @app.command()
 def status(ctx: typer.Context) -> None:
-    """Show the last runs, what the store holds and the next scheduled run."""
+    """Show the last runs, what the store holds and the next run."""
     from sync.lock import holder, lock_path
     from sync.status import describe_status
     from sync.store import Store
