@@ -2,9 +2,9 @@
 
 Exit codes: 0 ok, 1 the run failed, 2 bad usage or configuration, 130 interrupted.
 
-`crmkpi --help` has to start at once, so this module imports only Typer: each command
-imports the store, the KPI engine and the connectors (requests, numpy, openpyxl, gspread)
-when it runs.
+`crmkpi --help` has to start at once, so of the libraries this module imports only Typer
+up front: each command imports the store, the KPI engine and the connectors (requests,
+numpy, openpyxl, gspread) when it runs.
 """
 
 from __future__ import annotations
