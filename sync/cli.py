@@ -1,51 +1,72 @@
 """`crmkpi`: the command line. Each command loads the config and calls `sync.run`.
 
-Exit codes: 0 ok, 1 the run failed, 2 bad usage or configuration.
+Exit codes: 0 ok, 1 the run failed, 2 bad usage or configuration, 130 interrupted.
+
+`crmkpi --help` has to start at once, so of the libraries this module imports only Typer
+up front: each command imports the store, the KPI engine and the connectors (requests,
+numpy, openpyxl, gspread) when it runs.
 """
 
 from __future__ import annotations
 
-import csv
-import json
+import functools
+import importlib.util
+import inspect
 import logging
+import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
 
 import typer
-from rich.console import Console
-from rich.logging import RichHandler
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from kpis.money import CurrencyError
-from sync import daemon as scheduled
-from sync import doctor as doctor_checks
-from sync import run
-from sync.config import CONFIG_ENV, DEFAULT_CONFIG, Config, ConfigError, config_path, load_config
-from sync.lock import AlreadyRunning, holder, lock_path
-from sync.pull import ProgressCallback
-from sync.starter import starter_config
-from sync.status import describe_status
-from sync.store import Store
-from sync.tidy import KPI_HEADER, NOTE, tidy_record, to_json_value
-
-app = typer.Typer(
-    help="Pull your CRM into a local store, compute the KPIs that tell whether it works, "
-    "and publish them.",
-    no_args_is_help=True,
-    add_completion=False,
-)
+if TYPE_CHECKING:
+    from kpis.periods import Period
+    from sync import doctor as doctor_checks
+    from sync.config import Config
+    from sync.notices import Notices
+    from sync.pull import ProgressCallback
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+# what a shell reports for a process ended by SIGINT (128 + 2)
+EXIT_INTERRUPTED = 130
 
 logger = logging.getLogger("crmkpi")
+
+# -v and -q set these loggers only: other libraries' debug lines (urllib3, APScheduler,
+# gspread) stay off, their warnings show
+OWN_LOGGERS = ("connectors", "kpis", "sync", "crmkpi")
+LOG_HANDLER = "crmkpi"
+
+CommandFunction = TypeVar("CommandFunction", bound=Callable[..., Any])
+
+
+def _imported_on_first_use(name: str) -> ModuleType:
+    """The module `name`, executed at its first attribute access (importlib's LazyLoader,
+    https://docs.python.org/3/library/importlib.html#implementing-lazy-imports)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no module named {name!r}", name=name)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    parent, _, child = name.rpartition(".")
+    setattr(sys.modules[parent], child, module)
+    return module
+
+
+if not TYPE_CHECKING:
+    doctor_checks = _imported_on_first_use("sync.doctor")
 
 
 class OutputFormat(StrEnum):
@@ -54,59 +75,190 @@ class OutputFormat(StrEnum):
     csv = "csv"
 
 
-FullOption = Annotated[bool, typer.Option("--full", help="Ignore the cursors: pull everything.")]
-
-
 @dataclass(frozen=True)
 class AppState:
-    config_option: Path | None
-    verbose: bool
+    """The global options of one invocation, given before the command or after it."""
+
+    config_option: Path | None = None
+    verbose: bool = False
+    quiet: bool = False
+
+    def given(self, config: Path | None, verbose: bool, quiet: bool) -> AppState:
+        return AppState(
+            config_option=self.config_option if config is None else config,
+            verbose=self.verbose or verbose,
+            quiet=self.quiet or quiet,
+        )
+
+
+# The global options, declared once: the app's callback and every command accept them
+# (`_with_global_options`), so `crmkpi --config FILE sync` and `crmkpi sync --config FILE`
+# are the same. The file falls back to $CRMKPI_CONFIG in `sync.config.config_path`, not
+# here, so that the environment never overrides a --config given before the command.
+GLOBAL_OPTIONS = (
+    inspect.Parameter(
+        "config",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=None,
+        annotation=Annotated[
+            Path | None,
+            typer.Option(
+                "--config",
+                "-c",
+                metavar="FILE",
+                help="Configuration file; default: $CRMKPI_CONFIG, else ./crmkpi.toml.",
+                show_default=False,
+            ),
+        ],
+    ),
+    inspect.Parameter(
+        "verbose",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=False,
+        annotation=Annotated[bool, typer.Option("--verbose", "-v", help="Log every page.")],
+    ),
+    inspect.Parameter(
+        "quiet",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=False,
+        annotation=Annotated[bool, typer.Option("--quiet", "-q", help="Log warnings only.")],
+    ),
+)
+
+
+def _with_global_options(function: CommandFunction, *, runs: bool) -> CommandFunction:
+    """`function`, accepting the global options too and merging them into `ctx.obj`.
+
+    `runs` is true for a command, which sets up logging for its run; the app's callback only
+    records what was given before the command.
+    """
+    signature = inspect.signature(function, eval_str=True)
+    context = next(
+        (name for name, p in signature.parameters.items() if p.annotation is typer.Context), None
+    )
+    if context is None:
+        raise TypeError(f"{function.__name__} must take a `ctx: typer.Context` parameter")
+
+    @functools.wraps(function)
+    def accepting(**kwargs: Any) -> Any:
+        given = {option.name: kwargs.pop(option.name) for option in GLOBAL_OPTIONS}
+        ctx: typer.Context = kwargs[context]
+        previous = ctx.obj if isinstance(ctx.obj, AppState) else AppState()
+        state = previous.given(**given)
+        ctx.obj = state
+        if not runs:
+            return function(**kwargs)
+        if state.verbose and state.quiet:
+            raise _fail(EXIT_USAGE, "--verbose and --quiet exclude each other; pass one")
+        _setup_logging(state)
+        ctx.call_on_close(_reset_logging)
+        try:
+            return function(**kwargs)
+        except BrokenPipeError:
+            # the reader had all it wanted (`crmkpi kpis | head -1`), which is no failure:
+            # stop without a word, and point stdout at devnull so that flushing it at exit
+            # fails no more (https://docs.python.org/3/library/signal.html#note-on-sigpipe)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(code=0) from None
+
+    parameters = [*signature.parameters.values(), *GLOBAL_OPTIONS]
+    accepting.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    return cast(CommandFunction, accepting)
+
+
+class _App(typer.Typer):
+    """A Typer app whose callback and commands all take the global options."""
+
+    def callback(self, *args: Any, **kwargs: Any) -> Callable[[CommandFunction], CommandFunction]:
+        register = super().callback(*args, **kwargs)
+        return lambda function: register(_with_global_options(function, runs=False))
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[CommandFunction], CommandFunction]:
+        register = super().command(*args, **kwargs)
+        return lambda function: register(_with_global_options(function, runs=True))
+
+
+app = _App(
+    help="Pull your CRM into a local store, compute the KPIs that tell whether it works, "
+    "and publish them.",
+    no_args_is_help=True,
+    add_completion=False,
+    # plain help: Rich markup would eat "[schedule]" and "[default: ...]", and loading
+    # Rich's help renderer costs a tenth of a second on every --help
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+
+
+def _show_version(shown: bool) -> None:
+    if shown:
+        from importlib.metadata import version
+
+        typer.echo(f"crmkpi {version('crm-kpi-sync')}")
+        raise typer.Exit()
+
+
+FullOption = Annotated[bool, typer.Option("--full", help="Ignore the cursors: pull everything.")]
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _setup_logging(verbose: bool, quiet: bool) -> logging.Handler:
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+def config_path(option: Path | None) -> Path:
+    """The file to read (`sync.config.config_path`); `sync.config` loads when a command runs."""
+    from sync.config import config_path as resolve
+
+    return resolve(option)
+
+
+def _setup_logging(state: AppState) -> None:
+    level = logging.DEBUG if state.verbose else logging.WARNING if state.quiet else logging.INFO
     handler: logging.Handler
     if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.logging import RichHandler
+
         handler = RichHandler(console=Console(stderr=True), show_path=False)
         handler.setFormatter(logging.Formatter("%(message)s"))
     else:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     # replace only our own handler, so repeated invocations in one process do not stack them
-    handler.set_name("crmkpi")
+    handler.set_name(LOG_HANDLER)
+    _reset_logging()
     root = logging.getLogger()
-    for installed in [h for h in root.handlers if h.get_name() == "crmkpi"]:
-        root.removeHandler(installed)
     root.addHandler(handler)
-    root.setLevel(level)
-    return handler
+    root.setLevel(logging.WARNING)
+    for name in OWN_LOGGERS:
+        logging.getLogger(name).setLevel(level)
+
+
+def _reset_logging() -> None:
+    # the handler writes to this invocation's stderr: detach it when the command ends, so
+    # a caller that runs several commands in one process never logs to a closed stream
+    root = logging.getLogger()
+    for installed in [h for h in root.handlers if h.get_name() == LOG_HANDLER]:
+        root.removeHandler(installed)
+    for name in OWN_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET)
 
 
 @app.callback()
 def main(
     ctx: typer.Context,
-    config: Annotated[
-        Path | None,
+    version: Annotated[
+        bool,
         typer.Option(
-            "--config",
-            "-c",
-            envvar=CONFIG_ENV,
-            help=f"Configuration file [default: ./{DEFAULT_CONFIG}].",
-            show_default=False,
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            help="Print the version and exit.",
         ),
-    ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every page.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Log warnings only.")] = False,
+    ] = False,
 ) -> None:
-    handler = _setup_logging(verbose, quiet)
-    # the handler writes to this invocation's stderr: detach it when the command ends, so
-    # a caller that runs several commands in one process never logs to a closed stream
-    ctx.call_on_close(lambda: logging.getLogger().removeHandler(handler))
-    ctx.obj = AppState(config_option=config, verbose=verbose)
+    """Only the global options: `_with_global_options` records them for the command."""
 
 
 def _fail(code: int, message: str) -> typer.Exit:
@@ -117,12 +269,17 @@ def _fail(code: int, message: str) -> typer.Exit:
 @contextmanager
 def _guarded(state: AppState) -> Iterator[None]:
     """Turn the errors a user can fix into a message and an exit code, never a traceback."""
+    from kpis.money import CurrencyError
+    from sync.config import ConfigError
+
     try:
         yield
     except (ConfigError, CurrencyError) as exc:
         raise _fail(EXIT_USAGE, f"configuration error: {exc}") from None
-    except typer.Exit:
+    except (typer.Exit, BrokenPipeError):
         raise
+    except KeyboardInterrupt:
+        raise _fail(EXIT_INTERRUPTED, "interrupted") from None
     except Exception as exc:
         if state.verbose:
             logger.exception("the run failed")
@@ -130,6 +287,8 @@ def _guarded(state: AppState) -> Iterator[None]:
 
 
 def _config(state: AppState) -> Config:
+    from sync.config import load_config
+
     return load_config(config_path(state.config_option))
 
 
@@ -139,6 +298,9 @@ def _progress() -> Iterator[ProgressCallback | None]:
     if not sys.stderr.isatty():
         yield None
         return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         tasks: dict[tuple[str, str], object] = {}
@@ -162,6 +324,8 @@ def init(
     ] = False,
 ) -> None:
     """Write a commented configuration file for your CRM to start from."""
+    from sync.starter import starter_config
+
     state: AppState = ctx.obj
     target = config_path(state.config_option)
     if target.exists() and not force:
@@ -199,16 +363,26 @@ def pull_command(
     full: FullOption = False,
 ) -> None:
     """Sync the configured sources into the local store."""
+    from sync import run
+    from sync.store import Store
+
     state: AppState = ctx.obj
     with _guarded(state):
         config = _config(state)
         with (
             Store.open(config.store_path) as store,
-            run.recorded(store, "pull", _now),
+            run.recorded(store, "pull", _now) as notices,
             _progress() as progress,
         ):
             report = run.run_pull(config, store, full=full, clock=_now, progress=progress)
         typer.echo(report.summary())
+        _list_warnings(notices)
+
+
+def _list_warnings(notices: Notices) -> None:
+    """End a run that logged warnings with the list of them, after its summary."""
+    if len(notices):
+        typer.echo(notices.summary(), err=True)
 
 
 @app.command()
@@ -217,8 +391,28 @@ def kpis(
     period: Annotated[
         str | None,
         typer.Option(
-            help="2026-10, 2026-Q3, 2026, 2026-W40 or 2026-01-01..2026-03-31 "
-            "[default: the configured history of every grain].",
+            metavar="PERIOD",
+            help="2026-10, 2026-Q3, 2026, 2026-W40 or 2026-01-01..2026-03-31; "
+            "default: the configured history of every grain.",
+            show_default=False,
+        ),
+    ] = None,
+    kpi: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kpi",
+            metavar="ID",
+            help="Only this KPI, e.g. close_rate; repeat for more.",
+            show_default=False,
+        ),
+    ] = None,
+    segment_by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--segment-by",
+            metavar="KIND",
+            help="Only the rows segmented by KIND (all, owner, pipeline, source, stage, "
+            "campaign, list); repeat for more.",
             show_default=False,
         ),
     ] = None,
@@ -227,16 +421,40 @@ def kpis(
     ] = OutputFormat.table,
 ) -> None:
     """Compute the KPIs from the store and print them."""
+    import csv
+    import json
+
+    from kpis.engine import select_kpis
+    from sync import run
+    from sync.store import Store
+    from sync.tidy import KPI_HEADER, NOTE, tidy_record, to_json_value
+
     state: AppState = ctx.obj
     with _guarded(state):
         config = _config(state)
         now = _now()
         try:
-            run.report_periods(config, now, period)
+            selected = set(select_kpis(kpi)) if kpi else None
         except ValueError as exc:
-            raise _fail(EXIT_USAGE, f"--period: {exc}") from None
+            raise _fail(EXIT_USAGE, f"--kpi: {exc}") from None
+        _check_period(config, now, period)
+        if not config.store_path.exists():
+            raise _fail(EXIT_FAILED, _empty_store(config.store_path))
         with Store.open(config.store_path) as store:
+            if not any(store.counts().values()):
+                raise _fail(EXIT_FAILED, _empty_store(config.store_path))
             rows = run.compute_rows(config, store, now=now, period=period)
+        if selected is not None:
+            rows = [row for row in rows if row.kpi in selected]
+        if segment_by:
+            carried = list(dict.fromkeys(row.segment_by for row in rows))
+            rows = [row for row in rows if row.segment_by in segment_by]
+            if not rows:
+                raise _fail(
+                    EXIT_USAGE,
+                    f"--segment-by {', '.join(segment_by)}: no row is segmented so; "
+                    f"the rows carry {', '.join(carried)}",
+                )
         records = [
             {key: to_json_value(value) for key, value in tidy_record(row, now).items()}
             for row in rows
@@ -251,18 +469,85 @@ def kpis(
             _print_table(records)
 
 
-TABLE_COLUMNS = ("period", "kpi", "segment_by", "segment", "value", "unit", "n")
+def _check_period(config: Config, now: datetime, label: str | None) -> list[Period]:
+    """The periods to compute; exit 2 for a label that does not parse or lies in the future."""
+    from sync import run
+
+    try:
+        periods = run.report_periods(config, now, label)
+    except ValueError as exc:
+        raise _fail(EXIT_USAGE, f"--period: {exc}") from None
+    if label is not None and periods[0].start > now:
+        zone = config.reporting.zone
+        today = now.astimezone(zone).date()
+        raise _fail(
+            EXIT_USAGE,
+            f"--period {label}: it starts on {periods[0].first_day}, after today "
+            f"({today} in {zone.key}); there is nothing to compute yet",
+        )
+    return periods
+
+
+def _empty_store(path: Path) -> str:
+    return f"the store {path} holds no records yet; run `crmkpi pull` first"
+
+
+# the human view of the tidy rows: the segment in one cell ("owner: Ada Lovelace"), the unit
+# in the value where the KPI id does not say it, and one period above the table rather than
+# on every row, so that the rows fit 80 columns
+TABLE_COLUMNS = ("period", "kpi", "segment", "value", "n", "note")
+# the free text wraps; everything else keeps its width
+WRAPPED_COLUMNS = ("segment", "note")
+NUMBERS = ("value", "n")
+# off a terminal rich would assume 80 columns; unless $COLUMNS says otherwise, a file or a
+# pager gets every row on one line
+UNBOUNDED_WIDTH = 160
 
 
 def _print_table(records: Sequence[Mapping[str, object]]) -> None:
-    table = Table(*TABLE_COLUMNS)
-    for record in records:
-        table.add_row(*(_cell(record, column) for column in TABLE_COLUMNS))
-    # off a terminal rich assumes 80 columns, which would cut the segment names
-    Console(width=None if sys.stdout.isatty() else 160).print(table)
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    periods = {(r["period"], r["period_start"], r["period_end"]) for r in records}
+    columns: tuple[str, ...] = TABLE_COLUMNS
+    title = None
+    if len(periods) == 1:
+        [(label, first, last)] = periods
+        title = str(label) if label == f"{first}..{last}" else f"{label}: {first} to {last}"
+        columns = tuple(column for column in TABLE_COLUMNS if column != "period")
+    # no rules between the columns, and one space: at 80 columns the cells need them all
+    table = Table(box=None, pad_edge=False, padding=(0, 1), collapse_padding=True)
+    cells = [[_cell(record, column) for column in columns] for record in records]
+    for index, column in enumerate(columns):
+        if column in WRAPPED_COLUMNS:
+            table.add_column(column, overflow="fold")
+            continue
+        # as wide as its widest cell, so that the free text shrinks first; on a screen too
+        # narrow even for these, a cell folds onto a second line but is never cut, so that
+        # `sales_cycle_days` and `sales_cycle_days_median` never read alike
+        widest = max((len(row[index]) for row in cells), default=0)
+        justify: Literal["left", "right"] = "right" if column in NUMBERS else "left"
+        table.add_column(column, width=max(widest, len(column)), overflow="fold", justify=justify)
+    for row in cells:
+        # as Text, so that a name in square brackets is shown, not read as markup
+        table.add_row(*(Text(cell) for cell in row))
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=UNBOUNDED_WIDTH)
+    # captured and echoed, so that a reader leaving early ends this as it ends every command
+    # (rich's own handling would exit 1)
+    with console.capture() as captured:
+        if title is not None:
+            console.print(Text(title))
+        console.print(table)
+    typer.echo(captured.get(), nl=False)
 
 
 def _cell(record: Mapping[str, object], column: str) -> str:
+    if column == "segment":
+        by, segment = record["segment_by"], record["segment"]
+        return str(segment) if by == segment else f"{by}: {segment}"
     value = record[column]
     if value is None:
         return ""
@@ -273,18 +558,26 @@ def _cell(record: Mapping[str, object], column: str) -> str:
         return f"{value:.1%}"
     if unit == "currency":
         return f"{value:,.2f}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+    number = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{number} {unit}" if unit in ("days", "hours") else number
 
 
 @app.command()
 def publish(ctx: typer.Context) -> None:
     """Compute the KPIs and write them to the configured outputs."""
+    from sync import run
+    from sync.store import Store
+
     state: AppState = ctx.obj
     with _guarded(state):
         config = _config(state)
-        with Store.open(config.store_path) as store, run.recorded(store, "publish", _now):
+        with (
+            Store.open(config.store_path) as store,
+            run.recorded(store, "publish", _now) as notices,
+        ):
             report = run.run_publish(config, store, clock=_now)
         typer.echo(report.summary())
+        _list_warnings(notices)
 
 
 @app.command("sync")
@@ -293,12 +586,15 @@ def sync_command(
     full: FullOption = False,
 ) -> None:
     """Pull, then publish: the scheduled job, once."""
+    from sync import run
+    from sync.store import Store
+
     state: AppState = ctx.obj
     with _guarded(state):
         config = _config(state)
         with (
             Store.open(config.store_path) as store,
-            run.recorded(store, "sync", _now),
+            run.recorded(store, "sync", _now) as notices,
             _progress() as progress,
         ):
             pulled, published = run.run_sync(
@@ -306,11 +602,16 @@ def sync_command(
             )
         typer.echo(pulled.summary())
         typer.echo(published.summary())
+        _list_warnings(notices)
 
 
 @app.command()
 def status(ctx: typer.Context) -> None:
-    """Show the last runs, their outcome, what the store holds and the next scheduled run."""
+    """Show the last runs, what the store holds and the next run."""
+    from sync.lock import holder, lock_path
+    from sync.status import describe_status
+    from sync.store import Store
+
     state: AppState = ctx.obj
     with _guarded(state):
         config = _config(state)
@@ -327,6 +628,9 @@ def forget(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Remove without asking.")] = False,
 ) -> None:
     """Remove every record and cursor of one source from the store."""
+    from sync import run
+    from sync.store import Store
+
     state: AppState = ctx.obj
     with _guarded(state):
         config = _config(state)
@@ -358,7 +662,13 @@ def daemon(
         bool, typer.Option("--now", help="Sync once right away, then on the schedule.")
     ] = False,
 ) -> None:
-    """Sync on the [schedule] cron until SIGTERM or Ctrl-C, which let a running sync finish."""
+    """Sync on the [schedule] cron until stopped.
+
+    SIGTERM or Ctrl-C stop it once a running sync has finished.
+    """
+    from sync import daemon as scheduled
+    from sync.lock import AlreadyRunning
+
     state: AppState = ctx.obj
     with _guarded(state):
         config = _config(state)

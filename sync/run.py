@@ -143,7 +143,8 @@ def report_periods(config: Config, now: datetime, label: str | None = None) -> l
 @contextmanager
 def recorded(store: Store, command: str, clock: Clock) -> Iterator[Notices]:
     """Record a command in the runs table: ok when the block completes (its message says
-    how many warnings were logged meanwhile, and the first), failed with the error.
+    how many warnings were logged meanwhile, and the first), interrupted on Ctrl-C
+    (SIGINT), failed with the error.
 
     Yields the warnings collected so far, for the command to list when it ends.
     """
@@ -151,6 +152,10 @@ def recorded(store: Store, command: str, clock: Clock) -> Iterator[Notices]:
     with collected() as notices:
         try:
             yield notices
+        except KeyboardInterrupt:
+            message = "stopped by Ctrl-C (SIGINT)"
+            store.finish_run(run_id, finished_at=clock(), outcome="interrupted", message=message)
+            raise
         except BaseException as exc:
             message = str(exc) or type(exc).__name__
             store.finish_run(run_id, finished_at=clock(), outcome="failed", message=message)

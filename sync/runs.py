@@ -95,7 +95,7 @@ def finish(
     db: sqlite3.Connection,
     run_id: int,
     finished_at: datetime,
-    outcome: Literal["ok", "failed"],
+    outcome: Literal["ok", "failed", "interrupted"],
     message: str | None,
 ) -> bool:
     """Record how a run ended; False when there is no such run."""

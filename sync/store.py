@@ -472,7 +472,7 @@ class Store:
         run_id: int,
         *,
         finished_at: datetime,
-        outcome: Literal["ok", "failed"],
+        outcome: Literal["ok", "failed", "interrupted"],
         message: str | None = None,
     ) -> None:
         """Record how a run ended."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,34 +12,9 @@ from typer.testing import CliRunner
 from sync.cli import app
 from sync.store import Store
 from sync.tidy import KPI_HEADER
-
-REPO = Path(__file__).resolve().parent.parent
-EXPORT = Path(__file__).resolve().parent / "fixtures" / "cli_export"
+from tests.cli_runs import FILES_CONFIG, REPO, files_setup
 
 runner = CliRunner()
-
-FILES_CONFIG = """
-[reporting]
-timezone = "Europe/Berlin"
-currency = "EUR"
-[currency.rates]
-USD = 0.92
-[connectors.files]
-path = "export"
-[xlsx]
-path = "out/kpis.xlsx"
-[service.business_hours]
-days = ["mon", "tue", "wed", "thu", "fri"]
-start = "09:00"
-end = "17:00"
-"""
-
-
-def _files_setup(tmp_path: Path, config: str = FILES_CONFIG) -> Path:
-    shutil.copytree(EXPORT, tmp_path / "export")
-    path = tmp_path / "crmkpi.toml"
-    path.write_text(config, encoding="utf-8")
-    return path
 
 
 def _invoke(config: Path, *args: str) -> tuple[int, str, str]:
@@ -101,7 +75,7 @@ def test_example_config_runs_the_demo_end_to_end(tmp_path: Path) -> None:
 
 def test_pull_then_kpis_gives_the_hand_computed_october(tmp_path: Path) -> None:
     """On the CSV export, October in Berlin has the values worked out by hand in the fixture."""
-    config = _files_setup(tmp_path)
+    config = files_setup(tmp_path)
     code, _, err = _invoke(config, "pull")
     assert code == 0, err
     rows = _october(config)
@@ -137,7 +111,7 @@ def test_pull_then_kpis_gives_the_hand_computed_october(tmp_path: Path) -> None:
 
 def test_service_kpis_match_the_hand_computed_october(tmp_path: Path) -> None:
     """Tickets and surveys of the export give October's service KPIs worked out by hand."""
-    config = _files_setup(tmp_path)
+    config = files_setup(tmp_path)
     assert _invoke(config, "pull")[0] == 0
     rows = _october(config)
     # t1 Friday 16:00 to Monday 10:00 is 1 h + 1 h of working time, t2 09:00 to 13:00 is 4 h;
@@ -162,7 +136,7 @@ def test_publish_writes_every_tab(tmp_path: Path, go_live: bool, comparison: lis
     text = FILES_CONFIG
     if go_live:
         text = text.replace('currency = "EUR"', 'currency = "EUR"\ncrm_go_live = 2026-10-01')
-    config = _files_setup(tmp_path, text)
+    config = files_setup(tmp_path, text)
     assert _invoke(config, "pull")[0] == 0
     code, _, err = _invoke(config, "publish")
     assert code == 0, err
@@ -182,7 +156,7 @@ def test_publish_writes_every_tab(tmp_path: Path, go_live: bool, comparison: lis
 
 def test_kpis_json_rows_carry_period_bounds(tmp_path: Path) -> None:
     """Each JSON row has the tidy columns, with the period's first and last local day."""
-    config = _files_setup(tmp_path)
+    config = files_setup(tmp_path)
     _invoke(config, "pull")
     row = _october(config)["close_rate", "all", "all"]
     assert list(row) == [*KPI_HEADER, "note"]
@@ -193,7 +167,7 @@ def test_kpis_json_rows_carry_period_bounds(tmp_path: Path) -> None:
 
 def test_an_empty_period_is_null_not_zero(tmp_path: Path) -> None:
     """A period with no deals reports null values, not zeros."""
-    config = _files_setup(tmp_path)
+    config = files_setup(tmp_path)
     _invoke(config, "pull")
     code, out, _ = _invoke(config, "kpis", "--period", "2025-01", "--format", "json")
     assert code == 0
@@ -205,7 +179,7 @@ def test_an_empty_period_is_null_not_zero(tmp_path: Path) -> None:
 @pytest.mark.parametrize("output", ["csv", "table"], ids=["csv", "table"])
 def test_kpis_prints_csv_and_tables(tmp_path: Path, output: str) -> None:
     """The csv format starts with the tidy header; the table shows the KPI ids."""
-    config = _files_setup(tmp_path)
+    config = files_setup(tmp_path)
     _invoke(config, "pull")
     code, out, _ = _invoke(config, "kpis", "--period", "2026-10", "--format", output)
     assert code == 0
@@ -216,7 +190,7 @@ def test_kpis_prints_csv_and_tables(tmp_path: Path, output: str) -> None:
 
 def test_bad_config_exits_2_naming_the_key_before_anything_runs(tmp_path: Path) -> None:
     """A bad key stops the command with exit code 2 before the store is created."""
-    config = _files_setup(tmp_path, FILES_CONFIG.replace("Europe/Berlin", "Europe/Berln"))
+    config = files_setup(tmp_path, FILES_CONFIG.replace("Europe/Berlin", "Europe/Berln"))
     code, _, err = _invoke(config, "sync")
     assert code == 2
     assert "reporting.timezone" in err
@@ -225,7 +199,7 @@ def test_bad_config_exits_2_naming_the_key_before_anything_runs(tmp_path: Path) 
 
 def test_bad_period_exits_2(tmp_path: Path) -> None:
     """An unreadable --period is a usage error that lists the accepted forms."""
-    config = _files_setup(tmp_path)
+    config = files_setup(tmp_path)
     code, _, err = _invoke(config, "kpis", "--period", "October")
     assert code == 2
     assert "2026-Q3" in err
@@ -233,7 +207,7 @@ def test_bad_period_exits_2(tmp_path: Path) -> None:
 
 def test_a_currency_without_rate_is_a_config_error(tmp_path: Path) -> None:
     """A deal in a currency with no configured rate stops the KPIs with exit 2 naming it."""
-    config = _files_setup(tmp_path, FILES_CONFIG.replace("USD = 0.92", "GBP = 1.16"))
+    config = files_setup(tmp_path, FILES_CONFIG.replace("USD = 0.92", "GBP = 1.16"))
     assert _invoke(config, "pull")[0] == 0
     code, _, err = _invoke(config, "kpis", "--period", "2026-10")
     assert code == 2
@@ -242,7 +216,7 @@ def test_a_currency_without_rate_is_a_config_error(tmp_path: Path) -> None:
 
 def test_a_failed_publish_exits_1_and_is_recorded(tmp_path: Path) -> None:
     """A run that fails exits 1 with the reason, and `status` shows it as failed."""
-    config = _files_setup(tmp_path)
+    config = files_setup(tmp_path)
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "kpis.xlsx").write_text("not a workbook")
     code, _, err = _invoke(config, "sync")
@@ -256,7 +230,7 @@ def test_a_failed_publish_exits_1_and_is_recorded(tmp_path: Path) -> None:
 
 def test_status_lists_runs_and_the_next_scheduled_time(tmp_path: Path) -> None:
     """After a pull and a publish, status shows both, what the store holds and the schedule."""
-    config = _files_setup(tmp_path)
+    config = files_setup(tmp_path)
     assert _invoke(config, "pull")[0] == 0
     assert _invoke(config, "publish")[0] == 0
     code, out, _ = _invoke(config, "status")
@@ -269,7 +243,7 @@ def test_status_lists_runs_and_the_next_scheduled_time(tmp_path: Path) -> None:
 
 def test_doctor_passes_on_a_good_setup(tmp_path: Path) -> None:
     """Every check of a working setup is ok and the exit code is 0."""
-    config = _files_setup(tmp_path)
+    config = files_setup(tmp_path)
     _invoke(config, "pull")
     code, out, _ = _invoke(config, "doctor")
     assert code == 0, out
@@ -299,7 +273,7 @@ def test_doctor_reports_a_bad_config_as_its_first_failure(tmp_path: Path) -> Non
 
 def test_publish_rewrites_the_workbook_without_duplicates(tmp_path: Path) -> None:
     """Publishing twice leaves the same number of KPI rows."""
-    config = _files_setup(tmp_path)
+    config = files_setup(tmp_path)
     _invoke(config, "pull")
     _invoke(config, "publish")
     first = load_workbook(tmp_path / "out" / "kpis.xlsx")["KPIs"].max_row
@@ -309,7 +283,7 @@ def test_publish_rewrites_the_workbook_without_duplicates(tmp_path: Path) -> Non
 
 def test_spend_typed_into_the_inputs_tab_feeds_acquisition_cost(tmp_path: Path) -> None:
     """Spend the team types into Inputs is read on the next run; a bad cell is named, not fatal."""
-    config = _files_setup(tmp_path)
+    config = files_setup(tmp_path)
     _invoke(config, "pull")
     assert _invoke(config, "publish")[0] == 0
     path = tmp_path / "out" / "kpis.xlsx"

@@ -51,13 +51,19 @@ def test_a_german_excel_export_gives_the_kpis_of_its_iso_twin(tmp_path: Path) ->
     assert _kpis(german) == _kpis(iso)
 
 
-def test_a_bad_row_is_a_run_completed_with_warnings(tmp_path: Path) -> None:
-    """A negative amount skips its row; the run is recorded as completed with a warning."""
+def test_a_bad_row_is_listed_at_the_end_and_the_run_completed_with_warnings(
+    tmp_path: Path,
+) -> None:
+    """A negative amount skips its row; the pull ends listing it, and the run is recorded as
+    completed with a warning."""
     config = _setup(tmp_path, "excel_de_iso")
     deals = tmp_path / "export" / "deals.csv"
     deals.write_text(deals.read_text(encoding="utf-8").replace(",99.99,", ",-5,"), "utf-8")
     result = runner.invoke(app, ["--config", str(config), "pull"])
     assert result.exit_code == 0, result.stderr
+    listed = result.stderr.split("1 warning during this run:\n", 1)[1].splitlines()
+    assert listed[0].startswith("  ")
+    assert "deals.csv line 3: deal 'd2': amount" in listed[0]
     with Store.open(tmp_path / "crmkpi.db") as store:
         [run] = store.recent_runs(1)
     assert run.outcome == "ok"
