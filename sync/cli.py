@@ -441,7 +441,8 @@ def kpis(
         if not config.store_path.exists():
             raise _fail(EXIT_FAILED, _empty_store(config.store_path))
         with Store.open(config.store_path) as store:
-            if not any(store.counts().values()):
+            # records of sources no longer configured count in no KPI (`sync.scope`)
+            if not config.connectors.names & store.sources().keys():
                 raise _fail(EXIT_FAILED, _empty_store(config.store_path))
             rows = run.compute_rows(config, store, now=now, period=period)
         if selected is not None:
@@ -489,7 +490,9 @@ def _check_period(config: Config, now: datetime, label: str | None) -> list[Peri
 
 
 def _empty_store(path: Path) -> str:
-    return f"the store {path} holds no records yet; run `crmkpi pull` first"
+    return (
+        f"the store {path} holds no records of the configured sources yet; run `crmkpi pull` first"
+    )
 
 
 # the human view of the tidy rows: the segment in one cell ("owner: Ada Lovelace"), the unit

@@ -294,7 +294,9 @@ def _currencies(config: Config, now: datetime) -> list[Check]:
     currencies = data.columns.deals.currency
     # a deal without a currency is in the reporting currency
     unset = bool((currencies.codes == NO_LABEL).any())
-    seen = sorted({*currencies.values, *([config.reporting.currency] if unset else [])})
+    # the codes of the deals loaded: the values may still name those of other sources
+    used = {currencies.values[code] for code in set(currencies.codes.tolist()) - {NO_LABEL}}
+    seen = sorted({*used, *([config.reporting.currency] if unset else [])})
     converted = ", ".join(seen) or "no deals yet"
     return [
         Check(

@@ -85,17 +85,27 @@ def test_a_segment_kind_no_row_carries_is_a_usage_error(pulled: Path) -> None:
     assert "all, owner, pipeline, source" in result.stderr
 
 
-@pytest.mark.parametrize("store", ["missing", "empty"], ids=["missing", "empty"])
+@pytest.mark.parametrize(
+    "store", ["missing", "empty", "other-source"], ids=["missing", "empty", "other-source"]
+)
 def test_kpis_on_an_empty_store_says_to_pull_first(tmp_path: Path, store: str) -> None:
-    """Before any pull, `kpis` exits 1 and says what to run, rather than a table of nulls."""
+    """Before any pull of the configured sources, `kpis` exits 1 and says what to run,
+    rather than a table of nulls; records of a source no longer configured do not count."""
     config = files_setup(tmp_path)
     if store == "empty":
         assert invoke("--config", str(config), "status").exit_code == 0
         assert (tmp_path / "crmkpi.db").exists()
+    if store == "other-source":
+        text = config.read_text(encoding="utf-8")
+        config.write_text(text.replace("[connectors.files]", '[connectors.files]\nname = "old"'))
+        assert invoke("--config", str(config), "pull").exit_code == 0
+        config.write_text(text, encoding="utf-8")
     result = invoke("--config", str(config), "kpis")
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert "holds no records yet; run `crmkpi pull` first" in result.stderr
+    assert "holds no records of the configured sources yet; run `crmkpi pull` first" in (
+        result.stderr
+    )
 
 
 def test_a_period_wholly_in_the_future_is_refused(pulled: Path) -> None:

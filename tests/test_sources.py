@@ -178,6 +178,8 @@ def test_doctor_names_a_stored_source_the_config_no_longer_has(tmp_path: Path) -
     assert "count in no KPI" in stored.detail
     assert "crmkpi forget demo" in stored.detail
     assert "stored source files" not in checks
+    # the demo's pound deals are not among those that count
+    assert checks["currencies"].detail == "every deal converts to EUR (EUR, USD)"
 
 
 def test_the_configured_source_names_include_renamed_sources(tmp_path: Path) -> None:
