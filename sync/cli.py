@@ -342,7 +342,7 @@ def init(
 
 @app.command()
 def doctor(ctx: typer.Context) -> None:
-    """Check the configuration, sources, store and outputs, one line each."""
+    """Check the config, sources, store and outputs, one line each."""
     state: AppState = ctx.obj
     results = doctor_checks.run_checks(config_path(state.config_option), now=_now())
     for result in results:
@@ -627,7 +627,14 @@ def status(ctx: typer.Context) -> None:
 @app.command()
 def forget(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(help="The source's name, as `crmkpi doctor` shows it.")],
+    source: Annotated[
+        str,
+        typer.Argument(
+            metavar="SOURCE",
+            help="The source's name, as `crmkpi doctor` shows it.",
+            show_default=False,
+        ),
+    ],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Remove without asking.")] = False,
 ) -> None:
     """Remove every record and cursor of one source from the store."""
