@@ -10,6 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner, Result
 
 from sync.cli import app
+from tests import clock_ahead
 
 REPO = Path(__file__).resolve().parent.parent
 EXPORT = Path(__file__).resolve().parent / "fixtures" / "cli_export"
@@ -46,7 +47,7 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
 
 def crmkpi_process(*args: str) -> list[str]:
     """The command line of `crmkpi ARGS` in a fresh interpreter, for `subprocess`."""
-    return [sys.executable, "-c", "from sync.cli import app; app()", *args]
+    return [sys.executable, "-c", clock_ahead.in_child("from sync.cli import app; app()"), *args]
 
 
 def process_env() -> dict[str, str]:

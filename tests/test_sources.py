@@ -166,13 +166,18 @@ def test_a_source_taken_out_of_the_config_counts_in_no_kpi(tmp_path: Path) -> No
     assert _kpis(mixed) == _kpis(alone)
 
 
-def test_doctor_names_a_stored_source_the_config_no_longer_has(tmp_path: Path) -> None:
-    """The demo's records stay in the store: doctor says so and how to remove them."""
+def _pulled_with_demo(tmp_path: Path) -> Path:
     shutil.copytree(EXPORT, tmp_path / "export")
     config = tmp_path / "crmkpi.toml"
     config.write_text(WITH_DEMO, encoding="utf-8")
     assert runner.invoke(app, ["--config", str(config), "pull"]).exit_code == 0
     config.write_text(FILES_ONLY, encoding="utf-8")
+    return config
+
+
+def test_doctor_names_a_stored_source_the_config_no_longer_has(tmp_path: Path) -> None:
+    """The demo's records stay in the store: doctor says so and how to remove them."""
+    config = _pulled_with_demo(tmp_path)
     checks = {check.name: check for check in doctor.run_checks(config, now=SYNCED)}
     stored = checks["stored source demo"]
     assert "count in no KPI" in stored.detail
@@ -187,15 +192,6 @@ def test_the_configured_source_names_include_renamed_sources(tmp_path: Path) -> 
     data = {"connectors": {"files": {"path": "x", "name": "export"}, "demo": {}}}
     config = parse_config(data, tmp_path / "crmkpi.toml")
     assert config.connectors.names == frozenset({"export", "demo"})
-
-
-def _pulled_with_demo(tmp_path: Path) -> Path:
-    shutil.copytree(EXPORT, tmp_path / "export")
-    config = tmp_path / "crmkpi.toml"
-    config.write_text(WITH_DEMO, encoding="utf-8")
-    assert runner.invoke(app, ["--config", str(config), "pull"]).exit_code == 0
-    config.write_text(FILES_ONLY, encoding="utf-8")
-    return config
 
 
 @pytest.mark.parametrize(
