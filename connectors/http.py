@@ -83,8 +83,9 @@ class Pacer:
     its edges from arriving together: requests delayed on their way by up to that share
     still arrive within the limit. With `headroom` 1 this is a plain sliding window.
 
-    `hold` stops every request for a while (after a 429); `remaining` makes room for what
-    the server counted that we did not send.
+    `hold` stops every request for a while (after a 429); `follow_remaining` makes room for
+    what the server counted that we did not send.
+
     `clock` and `sleep` are injectable so tests run without waiting. Thread-safe, since the
     scheduler runs jobs on worker threads.
     """
@@ -124,13 +125,13 @@ class Pacer:
         with self._lock:
             self._hold_until = max(self._hold_until, self.clock() + max(0.0, seconds))
 
-    def remaining(self, left: int) -> None:
-        """Follow the server's count of the requests its window has left.
+    def follow_remaining(self, left: int) -> None:
+        """Follow the server's count of the requests its window has `left`.
 
         What it counts beyond our own recent requests was sent by someone else (another
-        integration on the account, another run): it is counted here as sent just now, so
-        the window makes room for it; a window the server says is spent holds us for up to
-        a whole `interval`, after which whatever it counted has left it.
+        integration on the account, another run), at a time we cannot know: it is counted
+        here as sent just now, the latest it can have been, so our window makes room for it
+        until it has surely left the server's.
         """
         with self._lock:
             now = self.clock()
@@ -261,8 +262,9 @@ class ApiClient:
     Every request has `timeout`, waits for `pacer`, and is retried up to `attempts` times
     on `RetriableError`, honouring `Retry-After`, else with exponential backoff and full
     jitter (so many clients do not retry in step). The wait after a 429 holds the pacer
-    too, so nothing else is sent to the account meanwhile. `on_response` sees every response with
-    the pacer its request waited for, to follow what the API's headers say about its limit.
+    too, so nothing else is sent to the account meanwhile. `on_response` sees every
+    response with the pacer its request waited for, to follow what the API's headers say
+    about its limit.
     """
 
     api: str

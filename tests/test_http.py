@@ -211,7 +211,7 @@ def test_what_the_server_counted_beyond_our_requests_takes_room_in_the_window() 
     clock = FakeClock()
     pacer = Pacer(5, 1.0, clock=clock, sleep=clock.sleep)
     pacer.wait()
-    pacer.remaining(1)
+    pacer.follow_remaining(1)
     _sends(pacer, clock, 2)
     assert clock.now == pytest.approx(1.0)
 
@@ -221,7 +221,7 @@ def test_a_remaining_count_our_own_requests_explain_changes_nothing() -> None:
     clock = FakeClock()
     pacer = Pacer(5, 1.0, clock=clock, sleep=clock.sleep)
     _sends(pacer, clock, 3)
-    pacer.remaining(2)
+    pacer.follow_remaining(2)
     _sends(pacer, clock, 2)
     assert clock.slept == []
 

@@ -79,7 +79,8 @@ class RetryFirst403:
 
 
 def follow_rate_limit(response: requests.Response, pacer: Pacer | None) -> None:
-    """Pace to the limit a response announces, and wait a second once it says none is left."""
+    """Pace under the limit a response announces, making room for the requests its window
+    holds that we did not send (the limit is the account's, shared by every integration)."""
     if pacer is None:
         return
     limit = header_count(response.headers, "RateLimit-Limit")
@@ -87,7 +88,7 @@ def follow_rate_limit(response: requests.Response, pacer: Pacer | None) -> None:
         pacer.adjust(limit, INTERVAL)
     remaining = header_count(response.headers, "RateLimit-Remaining")
     if remaining is not None:
-        pacer.remaining(remaining)
+        pacer.follow_remaining(remaining)
 
 
 @dataclass(frozen=True, slots=True)

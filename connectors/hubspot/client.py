@@ -40,8 +40,9 @@ DAILY_WARNING = 0.01
 
 
 class RateLimitHeaders:
-    """A response hook for the general pacer: the burst limit HubSpot announces, a window it
-    says is spent, and one warning while the day's calls run short.
+    """A response hook for the general pacer: the burst limit HubSpot announces, the requests
+    its window holds that this client did not send, and one warning while the day's calls
+    run short.
 
     Headers that are missing (HubSpot leaves them out when it cannot count, and on search)
     or not whole numbers are ignored.
@@ -58,11 +59,13 @@ class RateLimitHeaders:
         limit = header_count(headers, "X-HubSpot-RateLimit-Max")
         millis = header_count(headers, "X-HubSpot-RateLimit-Interval-Milliseconds")
         if limit and millis and (limit, millis / 1000) != (pacer.limit, pacer.interval):
-            logger.debug("HubSpot allows %d requests per %.0f s; pacing below that", limit, millis)
+            logger.debug(
+                "%s allows %d requests per %g s; pacing below that", API, limit, millis / 1000
+            )
             pacer.adjust(limit, millis / 1000)
         remaining = header_count(headers, "X-HubSpot-RateLimit-Remaining")
         if remaining is not None:
-            pacer.remaining(remaining)
+            pacer.follow_remaining(remaining)
         self._daily(headers)
 
     def _daily(self, headers: Mapping[str, str]) -> None:
