@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from requests.structures import CaseInsensitiveDict
 
 from connectors.activecampaign.client import connect
-from connectors.http import ApiClient, Pacer, default_classifier
+from connectors.http import ApiClient, Pacer, Pacers, default_classifier
 from connectors.hubspot.client import HubSpotApi
 from connectors.hubspot.errors import classify as hubspot_classify
 from tests.fakes import FakeClock
@@ -47,15 +47,21 @@ class SlidingWindowServer:
     announce: Headers
     rejection: dict[str, Any]
     retry_after: str | None = None
+    others_every: float | None = None
     arrivals: deque[float] = field(default_factory=deque)
     calls: int = 0
     rejected: int = 0
+    _others_next: float = 0.05
 
     def answer(self, arrival: float) -> tuple[int, dict[str, str], dict[str, Any]]:
+        """Our request arriving at `arrival`; first come another integration's requests,
+        one each `others_every` seconds, when the account has one."""
+        while self.others_every is not None and self._others_next <= arrival:
+            if self._room(self._others_next):
+                self.arrivals.append(self._others_next)
+            self._others_next += self.others_every
         self.calls += 1
-        while self.arrivals and self.arrivals[0] <= arrival - self.interval:
-            self.arrivals.popleft()
-        if len(self.arrivals) >= self.limit:
+        if not self._room(arrival):
             self.rejected += 1
             headers = self.announce(self.limit, 0)
             if self.retry_after is not None:
@@ -64,13 +70,19 @@ class SlidingWindowServer:
         self.arrivals.append(arrival)
         return 200, self.announce(self.limit, self.limit - len(self.arrivals)), {"ok": True}
 
+    def _room(self, arrival: float) -> bool:
+        while self.arrivals and self.arrivals[0] <= arrival - self.interval:
+            self.arrivals.popleft()
+        return len(self.arrivals) < self.limit
+
     @property
     def rejected_share(self) -> float:
         return self.rejected / self.calls
 
 
 class JitteredSession(requests.Session):
-    """Each request reaches `server` a random 0-`JITTER` seconds after it leaves, on `clock`."""
+    """Each request reaches `server` a random 0-`JITTER` seconds after it leaves, and the
+    answer comes back at once: `clock` moves on by that much."""
 
     def __init__(self, server: SlidingWindowServer, clock: FakeClock, seed: int) -> None:
         super().__init__()
@@ -78,7 +90,9 @@ class JitteredSession(requests.Session):
         self.clock = clock
         self.random = random.Random(seed)
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(  # type: ignore[override]
+        self, method: str, url: str, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         self.clock.now += self.random.uniform(0.0, JITTER)
         status, headers, body = self.server.answer(self.clock.now)
         response = requests.Response()
@@ -207,6 +221,32 @@ def test_headroom_outpaces_the_waits_of_hubspot_429s(seed: int) -> None:
     took_exact = sync(hubspot_server(), EXACT["hubspot"], seed)
     took_shipped = sync(hubspot_server(), SHIPPED["hubspot"], seed)
     assert took_shipped < took_exact
+
+
+def ignoring_the_headers_get(session: requests.Session, clock: FakeClock) -> Callable[[], Any]:
+    """The shipped ActiveCampaign pacing, deaf to `RateLimit-*`."""
+    client = ApiClient(
+        api="ActiveCampaign",
+        base_url="https://api.example.test",
+        session=session,
+        pacer=Pacers(clock=clock, sleep=clock.sleep).get("ActiveCampaign", AC_BASE, 5, 1.0),
+        sleep=clock.sleep,
+    )
+    return lambda: client.get("/deals")
+
+
+@SEEDS
+def test_following_remaining_halves_the_429s_of_a_shared_account(seed: int) -> None:
+    """Another integration sends 1 request a second to the same account: `RateLimit-
+    Remaining` shows them, and making room for them halves our 429s, which no pacing can
+    avoid entirely when the other's requests come unannounced."""
+    shared = activecampaign_server()
+    shared.others_every = 1.0
+    sync(shared, SHIPPED["activecampaign"], seed)
+    deaf = activecampaign_server()
+    deaf.others_every = 1.0
+    sync(deaf, ignoring_the_headers_get, seed)
+    assert shared.rejected_share < 0.6 * deaf.rejected_share
 
 
 def test_the_simulated_server_rejects_what_exceeds_its_window() -> None:
