@@ -2,9 +2,10 @@
 
 One `ApiClient` per API and run. It wraps an injected `requests.Session` (so the standard
 `HTTPS_PROXY` and `REQUESTS_CA_BUNDLE` variables apply, and tests pass their own), paces
-requests under the API's documented limit, retries what is worth retrying and classifies
-the rest once. Messages name the API, the method, the path and the status; never a header,
-a token or a query string.
+requests with headroom under the API's limit (through a pacer per account that `Pacers`
+keeps across runs), retries what is worth retrying and classifies the rest once. Messages
+name the API, the method, the path and the status; never a header, a token or a query
+string.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import math
 import random
 import threading
 import time
@@ -60,9 +62,29 @@ class AuthError(FatalError):
 Classifier = Callable[[str, requests.Response], ApiError | None]
 
 
+# Every API account is paced at this fraction of its documented or announced limit. The
+# server counts requests as they arrive, in a window that is not aligned with ours, and the
+# network delays each request by a different amount, so requests sent exactly at the limit
+# arrive bunched above it: that way about 1 call in 9 met a 429 from ActiveCampaign's
+# 5 a second. See `Pacer` for how the share left over absorbs that jitter.
+HEADROOM = 0.8
+# float rounding: after sleeping exactly until a request leaves the window, `clock()` may
+# still read a hair before that instant
+_EPSILON = 1e-6
+
+
 @dataclass
 class Pacer:
-    """A sliding window: at most `limit` requests in any `interval` seconds.
+    """A sliding window on the requests sent, with headroom under the API's limit.
+
+    At most `pace` = `limit` x `headroom` requests in any `interval` seconds, which is the
+    rate; and at most `limit` in any `interval` plus the `headroom`'s share of it (0.2 s
+    of ActiveCampaign's second at 80 %), which keeps the bursts a sliding window allows at
+    its edges from arriving together: requests delayed on their way by up to that share
+    still arrive within the limit. With `headroom` 1 this is a plain sliding window.
+
+    `hold` stops every request for a while (after a 429); `follow_remaining` makes room for
+    what the server counted that we did not send.
 
     `clock` and `sleep` are injectable so tests run without waiting. Thread-safe, since the
     scheduler runs jobs on worker threads.
@@ -72,25 +94,110 @@ class Pacer:
     interval: float
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+    headroom: float = 1.0
     _sent: deque[float] = field(default_factory=deque, init=False, repr=False)
+    _hold_until: float = field(default=float("-inf"), init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
+    @property
+    def pace(self) -> int:
+        """Requests sent in any `interval`: `limit` less the headroom, at least one."""
+        return max(1, math.floor(self.limit * self.headroom))
+
     def wait(self) -> None:
-        """Block until one more request fits in the window, then count it."""
+        """Block until one more request fits, then count it."""
         with self._lock:
             while True:
                 now = self.clock()
-                while self._sent and now - self._sent[0] >= self.interval:
-                    self._sent.popleft()
-                if len(self._sent) < self.limit:
+                delay = self._delay(now)
+                if delay <= _EPSILON:
                     self._sent.append(now)
                     return
-                self.sleep(self.interval - (now - self._sent[0]))
+                self.sleep(delay)
 
     def adjust(self, limit: int, interval: float) -> None:
-        """Follow the limit an API announces in its headers."""
+        """Follow the limit an API announces in its headers (the headroom still applies)."""
         with self._lock:
             self.limit, self.interval = max(1, limit), max(0.001, interval)
+
+    def hold(self, seconds: float) -> None:
+        """Send nothing for `seconds` from now (an earlier, longer hold still stands)."""
+        with self._lock:
+            self._hold_until = max(self._hold_until, self.clock() + max(0.0, seconds))
+
+    def follow_remaining(self, left: int) -> None:
+        """Follow the server's count of the requests its window has `left`.
+
+        What it counts beyond our own recent requests was sent by someone else (another
+        integration on the account, another run), at a time we cannot know: it is counted
+        here as sent just now, the latest it can have been, so our window makes room for it
+        until it has surely left the server's.
+        """
+        with self._lock:
+            now = self.clock()
+            counted = self.limit - left
+            ours = sum(1 for sent in self._sent if sent + self._longest - now > _EPSILON)
+            self._sent.extend([now] * max(0, counted - ours))
+
+    @property
+    def _longest(self) -> float:
+        """The long window: `interval` plus the headroom's share of it."""
+        return self.interval * (1.0 + max(0.0, 1.0 - self.headroom))
+
+    def _delay(self, now: float) -> float:
+        """Seconds until a request may go at `now`; 0 or less when it may go at once."""
+        if now < self._hold_until:
+            return self._hold_until - now
+        longest = self._longest
+        while self._sent and self._sent[0] + longest - now <= _EPSILON:
+            self._sent.popleft()
+        return max(
+            self._until_below(now, self.interval, self.pace),
+            self._until_below(now, longest, self.limit),
+        )
+
+    def _until_below(self, now: float, window: float, cap: int) -> float:
+        """Seconds until fewer than `cap` sends are in the last `window` seconds."""
+        inside = [sent for sent in self._sent if sent + window - now > _EPSILON]
+        if len(inside) < cap:
+            return 0.0
+        return inside[-cap] + window - now
+
+
+def header_count(headers: Mapping[str, str], name: str) -> int | None:
+    """A rate-limit header as a whole number of requests or milliseconds; None when it is
+    absent or not one (a proxy's rewrite, a value in another format): such a header is
+    ignored rather than trusted."""
+    value = headers.get(name)
+    if value is None or not value.strip().isdigit():
+        return None
+    return int(value.strip())
+
+
+@dataclass
+class Pacers:
+    """One `Pacer` per API, account and bucket, for as long as this registry lives.
+
+    A run builds fresh clients, but an account's limit does not restart with them: the
+    daemon keeps one registry for all its runs, so the next run's first request waits for
+    what the last run sent. `account` is any string that tells accounts apart without
+    being a secret (a URL, a token's fingerprint), since it may end up in a repr.
+    """
+
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    _pacers: dict[tuple[str, str, str], Pacer] = field(default_factory=dict, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def get(self, api: str, account: str, limit: int, interval: float, bucket: str = "") -> Pacer:
+        """The account's pacer; a new one starts at `limit` per `interval`, with headroom."""
+        key = (api, account, bucket)
+        with self._lock:
+            pacer = self._pacers.get(key)
+            if pacer is None:
+                pacer = Pacer(limit, interval, self.clock, self.sleep, headroom=HEADROOM)
+                self._pacers[key] = pacer
+            return pacer
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -154,7 +261,10 @@ class ApiClient:
 
     Every request has `timeout`, waits for `pacer`, and is retried up to `attempts` times
     on `RetriableError`, honouring `Retry-After`, else with exponential backoff and full
-    jitter (so many clients do not retry in step).
+    jitter (so many clients do not retry in step). The wait after a 429 holds the pacer
+    too, so nothing else is sent to the account meanwhile. `on_response` sees every
+    response with the pacer its request waited for, to follow what the API's headers say
+    about its limit.
     """
 
     api: str
@@ -166,7 +276,7 @@ class ApiClient:
     attempts: int = 6
     classify: Classifier | None = None
     sleep: Callable[[float], None] = time.sleep
-    on_response: Callable[[requests.Response], None] | None = None
+    on_response: Callable[[requests.Response, Pacer | None], None] | None = None
     calls: int = field(default=0, init=False)
 
     def get(self, path: str, params: Mapping[str, Any] | None = None, **kw: Any) -> Any:
@@ -187,15 +297,16 @@ class ApiClient:
     ) -> Any:
         """The parsed JSON body; with `raw`, the checked `requests.Response` itself (for a
         library such as gspread that parses responses on its own)."""
+        paced = pacer or self.pacer
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts),
             wait=self._wait,
             retry=retry_if_exception_type(RetriableError),
             sleep=self.sleep,
-            before_sleep=self._log_retry,
+            before_sleep=lambda state: self._before_retry(state, paced),
             reraise=True,
         )
-        return retrying(self._once, method, path, params, json_body, pacer or self.pacer, raw)
+        return retrying(self._once, method, path, params, json_body, paced, raw)
 
     def _once(
         self,
@@ -229,7 +340,7 @@ class ApiClient:
                 f"{self.api} {call}: connection failed ({type(exc).__name__})"
             ) from None
         if self.on_response is not None:
-            self.on_response(response)
+            self.on_response(response, pacer)
         error = (self.classify or default_classifier(self.api))(call, response)
         if error is not None:
             raise error
@@ -249,7 +360,10 @@ class ApiClient:
         ceiling = min(MAX_WAIT, 2.0 ** (state.attempt_number - 1))
         return random.uniform(0, ceiling)  # noqa: S311 - jitter, not security
 
-    def _log_retry(self, state: RetryCallState) -> None:
+    def _before_retry(self, state: RetryCallState, pacer: Pacer | None) -> None:
         error = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
+        if pacer is not None and isinstance(error, RetriableError) and error.status == 429:
+            # the limit is the account's: every request to it waits as long as this retry
+            pacer.hold(wait)
         logger.warning("%s; retrying in %.1f s (attempt %d)", error, wait, state.attempt_number + 1)

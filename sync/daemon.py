@@ -12,6 +12,7 @@ store; the schedule goes on.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import signal
@@ -34,6 +35,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
+from connectors.http import Pacers
 from sync import run
 from sync.config import Config
 from sync.lock import DaemonLock, lock_path
@@ -98,14 +100,21 @@ class SyncRunner:
     """The scheduled job: one recorded `run_sync`, logged on one line, never raising.
 
     The store is opened inside the job, on the scheduler's worker thread, because a SQLite
-    connection belongs to the thread that opened it.
+    connection belongs to the thread that opened it. One `Pacers` serves every run, so an
+    account's rate limit is kept across runs as within one.
     """
 
     def __init__(
-        self, config: Config, *, sync: SyncFunction = run.run_sync, clock: run.Clock = _utc_now
+        self,
+        config: Config,
+        *,
+        sync: SyncFunction | None = None,
+        clock: run.Clock = _utc_now,
+        pacers: Pacers | None = None,
     ) -> None:
         self.config = config
-        self.sync = sync
+        self.pacers = pacers or Pacers()
+        self.sync = sync or functools.partial(run.run_sync, pacers=self.pacers)
         self.clock = clock
 
     def __call__(self) -> None:

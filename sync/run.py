@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from connectors.activecampaign import connect as connect_activecampaign
 from connectors.base import Connector
 from connectors.demo import DemoConnector
 from connectors.files import FilesConnector
+from connectors.http import Pacers
 from connectors.hubspot import HubSpotConnector
 from kpis.engine import compute
 from kpis.periods import Period, parse_period, recent_periods
@@ -59,13 +60,15 @@ class SourceContext:
     """What building a connector may need beyond its config section.
 
     `session` is the one HTTP session of the run (inject a fake one in tests); `store` lets
-    a connector compare what it pulls with what it stored before, read-only.
+    a connector compare what it pulls with what it stored before, read-only; `pacers` paces
+    each API account, across runs when the caller keeps it (the daemon does).
     """
 
     now: datetime
     secrets: Secrets
     session: requests.Session
     store: Store | None = None
+    pacers: Pacers = field(default_factory=Pacers)
 
 
 def build_connectors(config: Config, context: SourceContext) -> list[Connector]:
@@ -106,6 +109,7 @@ def build_connectors(config: Config, context: SourceContext) -> list[Connector]:
                 name=hubspot.name,
                 options=hubspot.options(),
                 clock=lambda: now,
+                pacers=context.pacers,
             )
         )
     if sources.activecampaign is not None:
@@ -118,7 +122,9 @@ def build_connectors(config: Config, context: SourceContext) -> list[Connector]:
             )
         connectors.append(
             ActiveCampaignConnector(
-                connect_activecampaign(ac.base_url, key.get_secret_value(), context.session),
+                connect_activecampaign(
+                    ac.base_url, key.get_secret_value(), context.session, pacers=context.pacers
+                ),
                 now=now,
                 name=ac.name,
                 fields=ac.field_map(),
@@ -171,12 +177,15 @@ def run_pull(
     clock: Clock,
     progress: ProgressCallback | None = None,
     session: requests.Session | None = None,
+    pacers: Pacers | None = None,
 ) -> PullReport:
+    """Pull every configured source; `pacers` defaults to a fresh registry (one command)."""
     context = SourceContext(
         now=clock(),
         secrets=load_secrets(config.base_dir),
         session=session or requests.Session(),
         store=store,
+        pacers=pacers or Pacers(),
     )
     connectors = build_connectors(config, context)
     if not connectors:
@@ -256,7 +265,8 @@ def run_sync(
     full: bool,
     clock: Clock,
     progress: ProgressCallback | None = None,
+    pacers: Pacers | None = None,
 ) -> tuple[PullReport, PublishReport]:
     """Pull then publish: the daemon's job, once."""
-    pulled = run_pull(config, store, full=full, clock=clock, progress=progress)
+    pulled = run_pull(config, store, full=full, clock=clock, progress=progress, pacers=pacers)
     return pulled, run_publish(config, store, clock=clock)

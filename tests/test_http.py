@@ -9,11 +9,14 @@ import requests
 import responses
 
 from connectors.http import (
+    HEADROOM,
     ApiClient,
     AuthError,
     FatalError,
     Pacer,
+    Pacers,
     RetriableError,
+    header_count,
     retry_after_seconds,
 )
 from tests.fakes import FakeClock
@@ -158,3 +161,114 @@ def test_pacer_follows_a_lower_announced_limit() -> None:
     pacer.adjust(2, 1.0)
     pacer.wait()
     assert sum(clock.slept) == pytest.approx(1.0)
+
+
+def _sends(pacer: Pacer, clock: FakeClock, count: int) -> list[float]:
+    sent = []
+    for _ in range(count):
+        pacer.wait()
+        sent.append(clock.now)
+    return sent
+
+
+def _most_in_window(times: list[float], width: float) -> int:
+    return max(sum(1 for t in times if start <= t < start + width) for start in times)
+
+
+def test_headroom_paces_below_the_limit() -> None:
+    """With 80 % headroom, 5 a second becomes 4 in any second, and 4 a second overall."""
+    clock = FakeClock()
+    pacer = Pacer(5, 1.0, clock=clock, sleep=clock.sleep, headroom=HEADROOM)
+    sent = _sends(pacer, clock, 41)
+    assert pacer.pace == 4
+    assert _most_in_window(sent, 1.0) == 4
+    assert sent[-1] == pytest.approx(10.0)
+
+
+def test_headroom_keeps_bursts_apart_by_its_share_of_the_window() -> None:
+    """No more than the limit in a window lengthened by the headroom's share: 5 in any
+    1.2 s, so requests delayed up to 0.2 s on their way still arrive 5 in a second."""
+    clock = FakeClock()
+    pacer = Pacer(5, 1.0, clock=clock, sleep=clock.sleep, headroom=HEADROOM)
+    sent = _sends(pacer, clock, 40)
+    assert _most_in_window(sent, 1.2) == 5
+
+
+def test_a_hold_stops_every_request_until_it_ends() -> None:
+    """After `hold(3)` the next request waits 3 s, though the window has room."""
+    clock = FakeClock()
+    pacer = Pacer(5, 1.0, clock=clock, sleep=clock.sleep)
+    pacer.wait()
+    pacer.hold(3.0)
+    pacer.hold(1.0)
+    pacer.wait()
+    assert clock.now == pytest.approx(3.0)
+
+
+def test_what_the_server_counted_beyond_our_requests_takes_room_in_the_window() -> None:
+    """We sent 1 of the 4 the server counts (3 left of 5 with 1 sent by us): the other 3
+    are someone else's, so only 1 more goes before the window passes."""
+    clock = FakeClock()
+    pacer = Pacer(5, 1.0, clock=clock, sleep=clock.sleep)
+    pacer.wait()
+    pacer.follow_remaining(1)
+    _sends(pacer, clock, 2)
+    assert clock.now == pytest.approx(1.0)
+
+
+def test_a_remaining_count_our_own_requests_explain_changes_nothing() -> None:
+    """3 sent, 2 left of 5: nothing to make room for; 2 more go at once."""
+    clock = FakeClock()
+    pacer = Pacer(5, 1.0, clock=clock, sleep=clock.sleep)
+    _sends(pacer, clock, 3)
+    pacer.follow_remaining(2)
+    _sends(pacer, clock, 2)
+    assert clock.slept == []
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("5", 5), (" 190 ", 190), ("0", 0), ("-1", None), ("4.5", None), ("lots", None), ("", None)],
+    ids=["number", "spaces", "zero", "negative", "fraction", "word", "empty"],
+)
+def test_rate_limit_headers_are_whole_numbers_or_ignored(value: str, expected: int | None) -> None:
+    """A header that is not a whole number is treated as absent."""
+    assert header_count({"RateLimit-Limit": value}, "RateLimit-Limit") == expected
+    assert header_count({}, "RateLimit-Limit") is None
+
+
+def test_the_registry_gives_one_pacer_per_account_and_bucket() -> None:
+    """The same API, account and bucket share a pacer; anything else gets its own."""
+    pacers = Pacers()
+    first = pacers.get("Example", "acme", 5, 1.0)
+    assert pacers.get("Example", "acme", 5, 1.0) is first
+    assert pacers.get("Example", "other", 5, 1.0) is not first
+    assert pacers.get("Example", "acme", 5, 1.0, "search") is not first
+    assert first.headroom == HEADROOM
+
+
+@responses.activate
+def test_a_429_holds_the_pacer_for_the_next_request_too() -> None:
+    """A 429 holds the pacer as long as the retry waits, so every request to the account
+    waits, not only the retry: here the pacer's own clock sits out the 2 s as well."""
+    responses.get(f"{BASE}/things", status=429, headers={"Retry-After": "2"})
+    responses.get(f"{BASE}/things", json={"ok": True})
+    clock = FakeClock()
+    pacer = Pacer(100, 1.0, clock=clock, sleep=clock.sleep)
+    slept: list[float] = []
+    client = _client(slept, pacer=pacer)
+    client.get("/things")
+    assert slept == [2.0]
+    assert clock.slept == [2.0]
+
+
+@responses.activate
+def test_the_response_hook_sees_the_pacer_its_request_waited_for() -> None:
+    """`on_response` is told which pacer a request used, so a bucket's headers stay its own."""
+    responses.get(f"{BASE}/things", json={"ok": True})
+    seen: list[Pacer | None] = []
+    general, search = Pacer(10, 1.0), Pacer(5, 1.0)
+    client = _client([], pacer=general, on_response=lambda _response, pacer: seen.append(pacer))
+    client.get("/things")
+    client.request("GET", "/things", pacer=search)
+    assert seen == [general, search]

@@ -2,7 +2,8 @@
 
 Every request goes through the shared `ApiClient` (timeouts, retries honouring Retry-After,
 errors without secrets). This module adds what is particular to ActiveCampaign: the
-`Api-Token` header, 5 requests a second, a 403 retried once, and its two ways of paging.
+`Api-Token` header, 5 requests a second and its `RateLimit-*` headers, a 403 retried once,
+and its two ways of paging.
 """
 
 from __future__ import annotations
@@ -23,14 +24,18 @@ from connectors.http import (
     AuthError,
     FatalError,
     Pacer,
+    Pacers,
     RetriableError,
     default_classifier,
+    header_count,
 )
 
 API = "ActiveCampaign"
-# "Our API has a rate limit of 5 requests per second per account"
+# "Our API has a rate limit of 5 requests per second per account", with the headers
+# `RateLimit-Limit` and `RateLimit-Remaining`; no reset header is documented
 # (https://developers.activecampaign.com/reference/rate-limits)
 REQUESTS_PER_SECOND = 5
+INTERVAL = 1.0
 CHECK_ATTEMPTS = 3
 # keys are long runs of letters and digits; anything else (a space, a quote, a short value)
 # was pasted wrongly and is refused at once instead of being retried
@@ -71,6 +76,19 @@ class RetryFirst403:
             return RetriableError(f"{error}; retrying once", status=403, retry_after=1.0)
         self._first_403 = None
         return error
+
+
+def follow_rate_limit(response: requests.Response, pacer: Pacer | None) -> None:
+    """Pace under the limit a response announces, making room for the requests its window
+    holds that we did not send (the limit is the account's, shared by every integration)."""
+    if pacer is None:
+        return
+    limit = header_count(response.headers, "RateLimit-Limit")
+    if limit:
+        pacer.adjust(limit, INTERVAL)
+    remaining = header_count(response.headers, "RateLimit-Remaining")
+    if remaining is not None:
+        pacer.follow_remaining(remaining)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,15 +240,18 @@ def connect(
     attempts: int = 6,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    pacers: Pacers | None = None,
 ) -> AccountClient:
     """A client for the account at `base_url` (normalized, see `settings.normalize_base_url`).
 
-    `page_size` is at most 100, the API's limit. `sleep` and `clock` drive both the retries
-    and the pacing, so tests run without waiting.
+    `page_size` is at most 100, the API's limit. `sleep` drives the retries; the account's
+    pacer comes from `pacers` (the daemon's, which outlive a run), else from a registry of
+    its own on `clock` and `sleep`, so tests run without waiting.
     """
     if not 1 <= page_size <= 100:
         raise ValueError(f"page_size must be 1 to 100, the API's maximum (got {page_size})")
-    pacer = Pacer(REQUESTS_PER_SECOND, 1.0, clock=clock, sleep=sleep)
+    registry = pacers or Pacers(clock=clock, sleep=sleep)
+    pacer = registry.get(API, base_url, REQUESTS_PER_SECOND, INTERVAL)
     api = ApiClient(
         api=API,
         base_url=base_url + API_PATH,
@@ -240,5 +261,6 @@ def connect(
         attempts=attempts,
         classify=RetryFirst403(key_looks_valid(token)),
         sleep=sleep,
+        on_response=follow_rate_limit,
     )
     return AccountClient(base_url, api, page_size)

@@ -1,14 +1,16 @@
 """HTTP to HubSpot: the shared `ApiClient` with HubSpot's auth, limits and error reading.
 
-Two pacers: the general one starts at the documented 100 requests per 10 seconds and follows
-the `X-HubSpot-RateLimit-Max` / `-Interval-Milliseconds` headers of each response (higher
-tiers allow more); search requests wait only for their own 5 per second, since search is
-exempt from the 10-second bucket
-(https://developers.hubspot.com/docs/guides/apps/api-usage/usage-details).
+Two pacers per account: the general one starts at the documented 100 requests per 10
+seconds and follows the `X-HubSpot-RateLimit-Max` / `-Interval-Milliseconds` / `-Remaining`
+headers of each response (higher tiers allow more); search requests wait only for their own
+5 per second, since search is exempt from the 10-second bucket and sends no such headers
+(https://developers.hubspot.com/docs/guides/apps/api-usage/usage-details). Both pace with
+the shared headroom below those limits.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -17,7 +19,7 @@ from typing import Any
 import requests
 from pydantic import SecretStr
 
-from connectors.http import ApiClient, Pacer
+from connectors.http import ApiClient, Pacer, Pacers, header_count
 from connectors.hubspot.endpoints import (
     BASE_URL,
     GENERAL_INTERVAL,
@@ -32,26 +34,68 @@ logger = logging.getLogger(__name__)
 Sleep = Callable[[float], None]
 Clock = Callable[[], float]
 
+# a warning when fewer than this share of the day's calls is left (2,500 of Free's 250,000):
+# a first pull of a large account takes thousands, and the daily limit stops it halfway
+DAILY_WARNING = 0.01
 
-def follow_rate_limit(pacer: Pacer) -> Callable[[requests.Response], None]:
-    """A response hook that sets `pacer` to the burst limit HubSpot announces, when it does."""
 
-    def on_response(response: requests.Response) -> None:
-        headers = response.headers
-        try:
-            limit = int(headers["X-HubSpot-RateLimit-Max"])
-            interval = int(headers["X-HubSpot-RateLimit-Interval-Milliseconds"]) / 1000
-        except (KeyError, ValueError):
+class RateLimitHeaders:
+    """A response hook for the general pacer: the burst limit HubSpot announces, the requests
+    its window holds that this client did not send, and one warning while the day's calls
+    run short.
+
+    Headers that are missing (HubSpot leaves them out when it cannot count, and on search)
+    or not whole numbers are ignored.
+    """
+
+    def __init__(self, general: Pacer) -> None:
+        self.general = general
+        self.warned = False
+
+    def __call__(self, response: requests.Response, pacer: Pacer | None) -> None:
+        if pacer is not self.general:
             return
-        if limit > 0 and interval > 0 and (limit, interval) != (pacer.limit, pacer.interval):
-            logger.debug("HubSpot allows %d requests per %.0f s; pacing to that", limit, interval)
-            pacer.adjust(limit, interval)
+        headers = response.headers
+        limit = header_count(headers, "X-HubSpot-RateLimit-Max")
+        millis = header_count(headers, "X-HubSpot-RateLimit-Interval-Milliseconds")
+        if limit and millis and (limit, millis / 1000) != (pacer.limit, pacer.interval):
+            logger.debug(
+                "%s allows %d requests per %g s; pacing below that", API, limit, millis / 1000
+            )
+            pacer.adjust(limit, millis / 1000)
+        remaining = header_count(headers, "X-HubSpot-RateLimit-Remaining")
+        if remaining is not None:
+            pacer.follow_remaining(remaining)
+        self._daily(headers)
 
-    return on_response
+    def _daily(self, headers: Mapping[str, str]) -> None:
+        daily = header_count(headers, "X-HubSpot-RateLimit-Daily")
+        left = header_count(headers, "X-HubSpot-RateLimit-Daily-Remaining")
+        if not daily or left is None:
+            return
+        short = left < daily * DAILY_WARNING
+        if short and not self.warned:
+            logger.warning(
+                "%s: %s of the private app's %s API calls a day are left; when none are, the "
+                "pull stops until the limit resets at midnight in the account's time zone",
+                API,
+                f"{left:,}",
+                f"{daily:,}",
+            )
+        self.warned = short
+
+
+def fingerprint(token: SecretStr) -> str:
+    """Tells tokens apart in the pacer registry without holding or showing the token."""
+    return hashlib.sha256(token.get_secret_value().encode()).hexdigest()[:16]
 
 
 class HubSpotApi:
-    """JSON calls to one HubSpot account; `search` goes through the search pacer."""
+    """JSON calls to one HubSpot account; `search` goes through the search pacer.
+
+    The pacers come from `pacers` (the daemon's, which outlive a run), else from a registry
+    of its own on `clock` and `sleep`.
+    """
 
     def __init__(
         self,
@@ -62,9 +106,12 @@ class HubSpotApi:
         sleep: Sleep = time.sleep,
         clock: Clock = time.monotonic,
         attempts: int = 6,
+        pacers: Pacers | None = None,
     ) -> None:
-        self.pacer = Pacer(GENERAL_LIMIT, GENERAL_INTERVAL, clock=clock, sleep=sleep)
-        self.search_pacer = Pacer(SEARCH_LIMIT, SEARCH_INTERVAL, clock=clock, sleep=sleep)
+        registry = pacers or Pacers(clock=clock, sleep=sleep)
+        account = f"{base_url} {fingerprint(token)}"
+        self.pacer = registry.get(API, account, GENERAL_LIMIT, GENERAL_INTERVAL)
+        self.search_pacer = registry.get(API, account, SEARCH_LIMIT, SEARCH_INTERVAL, "search")
         self._client = ApiClient(
             api=API,
             base_url=base_url,
@@ -74,7 +121,7 @@ class HubSpotApi:
             attempts=attempts,
             classify=classify,
             sleep=sleep,
-            on_response=follow_rate_limit(self.pacer),
+            on_response=RateLimitHeaders(self.pacer),
         )
 
     def __repr__(self) -> str:

@@ -19,6 +19,7 @@ import requests
 from pydantic import SecretStr
 
 from connectors.base import Page, Pulled
+from connectors.http import Pacers
 from connectors.hubspot import access, batches, records
 from connectors.hubspot.client import HubSpotApi
 from connectors.hubspot.endpoints import (
@@ -55,7 +56,8 @@ class HubSpotConnector:
     """Pulls one HubSpot account; `name` is the source of every record.
 
     `session` is the run's HTTP session; `sleep`, `monotonic` and `clock` are injectable so
-    tests neither wait nor depend on the time of day.
+    tests neither wait nor depend on the time of day; `pacers` keeps the account's pacing
+    across runs (see `HubSpotApi`).
     """
 
     def __init__(
@@ -69,10 +71,13 @@ class HubSpotConnector:
         clock: Callable[[], datetime] = _utc_now,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        pacers: Pacers | None = None,
     ) -> None:
         self.name = name
         self.options = options
-        self.api = HubSpotApi(token, session, base_url=base_url, sleep=sleep, clock=monotonic)
+        self.api = HubSpotApi(
+            token, session, base_url=base_url, sleep=sleep, clock=monotonic, pacers=pacers
+        )
         self._clock = clock
 
     def __repr__(self) -> str:
