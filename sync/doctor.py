@@ -233,7 +233,8 @@ def _hubspot(config: Config, now: datetime) -> list[Check]:
             fix = "check the network and proxy (HTTPS_PROXY); see https://status.hubspot.com"
             return [*checks, Check(f"{name} api", False, str(exc), fix)]
         if not checks:
-            pace = f"{api.pacer.limit} requests per {api.pacer.interval:g} s"
+            pacer = api.pacer
+            pace = f"{pacer.pace} requests per {pacer.interval:g} s (HubSpot allows {pacer.limit})"
             checks.append(Check(f"{name} api", True, f"{HUBSPOT_API} answers; pacing at {pace}"))
             checks.append(Check(f"{name} token", True, f"{HUBSPOT_TOKEN} is accepted"))
         also = f", or set {probe.optional} under [connectors.hubspot]" if probe.optional else ""
