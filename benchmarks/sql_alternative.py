@@ -33,8 +33,7 @@ from benchmarks.measure import Steps, peak_mib
 from benchmarks.scale import NOW, SETTINGS, ZONE
 from kpis.engine import compute
 from kpis.periods import Period, recent_periods
-from sync.codec import utc_text
-from sync.store import Store
+from sync.store import Store, utc_text
 
 Key = tuple[str, str, str, str]
 """(period label, kpi, segment_by, segment)"""

@@ -3,7 +3,7 @@
 The KPIs of a large account pass over millions of records. As Python objects, building and
 walking them takes most of the time and memory; as columns, a pass is one vectorized numpy
 operation. A `Dataset` holds its records as these columns, built from record objects (tests,
-small sources) or read straight from the store (`sync.loading`); `kpis.column_records`
+small sources) or read straight from the store (`sync.store.loading`); `kpis.column_records`
 turns a column position back into a record where a report lists one.
 
 Instants are int64 microseconds since the Unix epoch (UTC); `MISSING` stands for an unset

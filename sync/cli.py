@@ -426,8 +426,8 @@ def kpis(
 
     from kpis.engine import select_kpis
     from sync import run
+    from sync.outputs import KPI_HEADER, NOTE, tidy_record, to_json_value
     from sync.store import Store
-    from sync.tidy import KPI_HEADER, NOTE, tidy_record, to_json_value
 
     state: AppState = ctx.obj
     with _guarded(state):
@@ -441,7 +441,7 @@ def kpis(
         if not config.store_path.exists():
             raise _fail(EXIT_FAILED, _empty_store(config.store_path))
         with Store.open(config.store_path) as store:
-            # records of sources no longer configured count in no KPI (`sync.scope`)
+            # records of sources no longer configured count in no KPI (`sync.store.scope`)
             if not config.connectors.names & store.sources().keys():
                 raise _fail(EXIT_FAILED, _empty_store(config.store_path))
             rows = run.compute_rows(config, store, now=now, period=period)
@@ -611,7 +611,7 @@ def sync_command(
 @app.command()
 def status(ctx: typer.Context) -> None:
     """Show the last runs, what the store holds and the next run."""
-    from sync.lock import holder, lock_path
+    from sync.schedule import holder, lock_path
     from sync.status import describe_status
     from sync.store import Store
 
@@ -676,13 +676,12 @@ def daemon(
 
     SIGTERM or Ctrl-C stop it once a running sync has finished.
     """
-    from sync import daemon as scheduled
-    from sync.lock import AlreadyRunning
+    from sync.schedule import AlreadyRunning, serve
 
     state: AppState = ctx.obj
     with _guarded(state):
         config = _config(state)
         try:
-            scheduled.serve(config, run_now=now)
+            serve(config, run_now=now)
         except AlreadyRunning as exc:
             raise _fail(EXIT_USAGE, str(exc)) from None

@@ -27,13 +27,13 @@ from kpis.columns import NO_LABEL
 from kpis.money import CurrencyError, check_currencies
 from kpis.spend import check_spend_currencies
 from sync.config import Config, ConfigError, load_config
+from sync.outputs import WorkbookError, open_workbook
+from sync.outputs.sheets import SheetsError, load_service_account, open_sheet
+from sync.outputs.sheets import key_file as sheets_key_file
 from sync.run import kpi_settings
 from sync.schedule import next_run_time
 from sync.secrets import ACTIVECAMPAIGN_API_TOKEN, HUBSPOT_TOKEN, load_secrets
-from sync.sheets import SheetsError, load_service_account, open_sheet
-from sync.sheets import key_file as sheets_key_file
 from sync.store import Store
-from sync.xlsx import WorkbookError, open_workbook
 
 CONFIG_CHECK = "config"
 # what a SecretStr shows in place of its value

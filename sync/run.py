@@ -27,17 +27,14 @@ from kpis.periods import Period, parse_period, recent_periods
 from kpis.results import ResultRow
 from kpis.settings import KpiSettings, MonthlySpend
 from sync.config import Config, ConfigError
-from sync.inputs import INPUTS, merge_spend, read_spend
 from sync.notices import Notices, collected
-from sync.publication import prepare, workbook
+from sync.outputs import INPUTS, merge_spend, prepare, read_spend, read_tab, workbook, write_xlsx
+from sync.outputs.sheets import SheetsApi, sheet_spend
+from sync.outputs.sheets import connect as connect_sheet
+from sync.outputs.sheets import publish as publish_sheet
 from sync.pull import ProgressCallback, PullReport, pull
 from sync.secrets import ACTIVECAMPAIGN_API_TOKEN, HUBSPOT_TOKEN, Secrets, load_secrets
-from sync.sheets import SheetsApi
-from sync.sheets import connect as connect_sheet
-from sync.sheets import publish as publish_sheet
-from sync.sheets.inputs import sheet_spend
 from sync.store import Store
-from sync.xlsx import read_tab, write_xlsx
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from sync.cli import app
+from sync.outputs.tidy import KPI_HEADER
 from sync.store import Store
-from sync.tidy import KPI_HEADER
 from tests.cli_runs import FILES_CONFIG, REPO, files_setup
 
 runner = CliRunner()

@@ -15,7 +15,7 @@ import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
 from sync.config import Config, parse_config
-from sync.daemon import (
+from sync.schedule.daemon import (
     JOB_ID,
     MISFIRE_GRACE_SECONDS,
     SyncRunner,
@@ -23,7 +23,7 @@ from sync.daemon import (
     schedule_trigger,
     serve,
 )
-from sync.lock import AlreadyRunning, DaemonLock, holder, lock_path
+from sync.schedule.lock import AlreadyRunning, DaemonLock, holder, lock_path
 from sync.store import Store
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -193,7 +193,7 @@ def test_a_failed_run_is_recorded_and_the_schedule_goes_on(
         return _Report("demo: 1 page"), _Report("published 3 KPI rows")
 
     runner = SyncRunner(config, sync=sync)
-    with caplog.at_level(logging.INFO, logger="sync.daemon"):
+    with caplog.at_level(logging.INFO, logger="sync.schedule.daemon"):
         serve(config, run_now=True, job=runner, trigger=IntervalTrigger(seconds=0.2, timezone=UTC))
     with Store.open(config.store_path) as store:
         runs = store.recent_runs(5)

@@ -9,14 +9,14 @@ import pytest
 
 from kpis.goals import GOAL_STATUSES, GoalResult, GoalSpec, GoalStatus
 from kpis.results import Number, ResultRow, Unit
-from sync.dashboard_tabs import (
+from sync.outputs.dashboard_tabs import (
     COMPARISON_HEADER,
     DASHBOARD_GOALS_HEADER,
     GOALS_HEADER,
     dashboard_tab,
     goals_tab,
 )
-from sync.workbook import CellValue, Chart, Tab
+from sync.outputs.workbook import CellValue, Chart, Tab
 from tests.kpi_builders import period
 
 NOW = datetime(2026, 10, 15, 6, 0, tzinfo=UTC)

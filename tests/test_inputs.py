@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from kpis.settings import MonthlySpend
-from sync.inputs import INPUTS_HEADER, INPUTS_NOTE, inputs_tab, merge_spend, read_spend
-from sync.workbook import Workbook
-from sync.xlsx import read_tab, write_xlsx
+from sync.outputs.inputs import INPUTS_HEADER, INPUTS_NOTE, inputs_tab, merge_spend, read_spend
+from sync.outputs.workbook import Workbook
+from sync.outputs.xlsx import read_tab, write_xlsx
 
 HEADER: list[object] = list(INPUTS_HEADER)
 

@@ -12,7 +12,7 @@ from connectors.http import Pacers
 from connectors.hubspot import HubSpotConnector
 from sync import run
 from sync.config import Config, load_config
-from sync.daemon import SyncRunner
+from sync.schedule.daemon import SyncRunner
 from sync.secrets import Secrets
 from sync.store import Store
 from tests.fakes import FakeClock

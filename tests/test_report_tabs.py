@@ -16,14 +16,14 @@ from kpis.reports.forecast import forecast
 from kpis.reports.lost_deals import lost_deals
 from kpis.reports.performance import sales_performance
 from kpis.results import ResultRow
-from sync.report_tabs import (
+from sync.outputs.report_tabs import (
     before_after_tab,
     forecast_tab,
     lost_deals_tab,
     sales_performance_tab,
 )
-from sync.workbook import Tab, Workbook
-from sync.xlsx import read_tab, write_xlsx
+from sync.outputs.workbook import Tab, Workbook
+from sync.outputs.xlsx import read_tab, write_xlsx
 from tests.kpi_builders import at, deal, details, owner, period, settings
 
 NOW = at("2026-10-15T10:00Z")

@@ -9,8 +9,8 @@ import pytest
 import responses
 
 from connectors.http import AuthError, FatalError, RetriableError
-from sync.sheets import SheetsError, load_service_account, open_sheet, publish
-from sync.sheets.client import METADATA_FIELDS, TIMEOUT
+from sync.outputs.sheets import SheetsError, load_service_account, open_sheet, publish
+from sync.outputs.sheets.client import METADATA_FIELDS, TIMEOUT
 from tests.fixtures.sheets.builders import FakeClock, connect_fake, workbook
 from tests.fixtures.sheets.fake import BASE, FakeSheet
 from tests.fixtures.sheets.keys import EMAIL, TOKEN_URI, fake_token_endpoint, write_key

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from sync.sheets.cells import a1_range, column_letters, number_format, sheet_value
-from sync.sheets.charts import rule_requests
-from sync.sheets.layout import SheetInfo, TabPlan, plan_tabs, stable_id
-from sync.sheets.writer import format_requests, value_ranges
-from sync.workbook import CellValue
+from sync.outputs.sheets.cells import a1_range, column_letters, number_format, sheet_value
+from sync.outputs.sheets.charts import rule_requests
+from sync.outputs.sheets.layout import SheetInfo, TabPlan, plan_tabs, stable_id
+from sync.outputs.sheets.writer import format_requests, value_ranges
+from sync.outputs.workbook import CellValue
 from tests.fixtures.sheets.builders import dashboard_tab, workbook
 from tests.fixtures.sheets.discovery import problems
 

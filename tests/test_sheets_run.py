@@ -15,11 +15,11 @@ from typer.testing import CliRunner
 from sync.cli import app
 from sync.config import ConfigError, load_config, parse_config
 from sync.doctor import run_checks
-from sync.inputs import INPUTS
+from sync.outputs.inputs import INPUTS
+from sync.outputs.sheets.cells import sheet_value
+from sync.outputs.xlsx import read_tab
 from sync.run import kpi_settings
 from sync.secrets import GOOGLE_APPLICATION_CREDENTIALS
-from sync.sheets.cells import sheet_value
-from sync.xlsx import read_tab
 from tests.fixtures.sheets.fake import FakeSheet, Tab
 from tests.fixtures.sheets.keys import EMAIL, fake_token_endpoint, write_key
 

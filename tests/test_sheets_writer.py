@@ -9,12 +9,12 @@ import pytest
 import responses
 
 from connectors.http import RetriableError
-from sync.inputs import INPUTS, INPUTS_HEADER
-from sync.sheets import publish, read_inputs
-from sync.sheets.cells import sheet_value
-from sync.sheets.layout import cells_used, plan_tabs, sheets_of
-from sync.sheets.limits import fit_cell_limit
-from sync.tidy import KPI_HEADER
+from sync.outputs.inputs import INPUTS, INPUTS_HEADER
+from sync.outputs.sheets import publish, read_inputs
+from sync.outputs.sheets.cells import sheet_value
+from sync.outputs.sheets.layout import cells_used, plan_tabs, sheets_of
+from sync.outputs.sheets.limits import fit_cell_limit
+from sync.outputs.tidy import KPI_HEADER
 from tests.fixtures.sheets.builders import UPDATED, connect_fake, workbook
 from tests.fixtures.sheets.fake import FakeSheet, Tab
 

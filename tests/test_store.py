@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import sync.runs
+import sync.store.runs
 from connectors.base import Page, Pulled
 from connectors.schema import (
     Contact,
@@ -28,8 +28,8 @@ from connectors.schema import (
     SurveyResponse,
     Ticket,
 )
-from sync.codec import TABLES
 from sync.store import SCHEMA_VERSION, Committed, RunRecord, Store, StoreError
+from sync.store.tables import TABLES
 from tests import clock_ahead
 
 REPO = Path(__file__).resolve().parents[1]
@@ -416,7 +416,7 @@ def test_run_of_an_earlier_process_with_our_pid_is_interrupted(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A run from this pid but another process token (a recycled pid) is interrupted."""
-    monkeypatch.setattr(sync.runs, "_PROCESS_TOKEN", "an earlier process")
+    monkeypatch.setattr(sync.store.runs, "_PROCESS_TOKEN", "an earlier process")
     store.start_run("daemon", started_at=_at(0))
     monkeypatch.undo()
     store.start_run("daemon", started_at=_at(1))

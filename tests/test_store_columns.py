@@ -1,4 +1,4 @@
-"""The store's column load (`sync.loading`) and the stage visits table (`sync.visits`)."""
+"""The store's column load (`sync.store.loading`) and stage visits table (`sync.store.visits`)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from connectors.base import Page, Pulled
 from connectors.schema import Contact, Deal, Record, StageVisit
 from kpis.columns import MISSING, micros
-from sync.codec import STATEMENTS, utc_text
-from sync.instants import parse_instants
 from sync.store import SCHEMA_VERSION, Store
+from sync.store.instants import parse_instants
+from sync.store.tables import STATEMENTS, utc_text
 
 T0 = datetime(2026, 10, 1, 10, tzinfo=UTC)
 SYNCED = datetime(2026, 11, 1, tzinfo=UTC)

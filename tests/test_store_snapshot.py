@@ -1,4 +1,4 @@
-"""The store's columnar snapshot (`sync.snapshot`) and its change log (`sync.changes`)."""
+"""The store's column snapshot (`sync.store.snapshot`) and its change log (`sync.store.changes`)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 from connectors.base import Page, Pulled
 from connectors.schema import Deal, Record, StageVisit, SubscriptionEvent, SurveyResponse, Ticket
 from kpis.columns import Columns
-from sync import changes, snapshot
-from sync.store import SCHEMA_VERSION, Store
+from sync.store import SCHEMA_VERSION, Store, changes, snapshot
 
 T0 = datetime(2026, 10, 1, 10, tzinfo=UTC)
 SYNCED = datetime(2026, 11, 1, tzinfo=UTC)

@@ -11,7 +11,7 @@ import pytest
 
 from kpis.periods import parse_period
 from kpis.results import ResultRow, Unit
-from sync.tidy import KPI_HEADER, TidyValue, tidy_record, to_json_value
+from sync.outputs.tidy import KPI_HEADER, TidyValue, tidy_record, to_json_value
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UPDATED = datetime(2026, 10, 5, 6, 0, tzinfo=UTC)

@@ -10,9 +10,9 @@ import pytest
 
 from kpis.periods import parse_period
 from kpis.results import Number, ResultRow, Unit
-from sync.kpi_tabs import kpis_tab, pipeline_tab
-from sync.tidy import KPI_HEADER
-from sync.workbook import CHART_ROWS, Chart, Tab, Workbook, parse_format
+from sync.outputs.kpi_tabs import kpis_tab, pipeline_tab
+from sync.outputs.tidy import KPI_HEADER
+from sync.outputs.workbook import CHART_ROWS, Chart, Tab, Workbook, parse_format
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UPDATED = datetime(2026, 10, 5, 6, 0, tzinfo=UTC)

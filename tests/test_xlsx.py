@@ -17,11 +17,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kpis.periods import parse_period
 from kpis.results import Number, ResultRow, Unit
-from sync.inputs import INPUTS, inputs_tab
-from sync.kpi_tabs import kpis_tab, pipeline_tab
-from sync.tidy import KPI_HEADER
-from sync.workbook import Chart, Tab, Workbook, status_style
-from sync.xlsx import HIGHLIGHT, WorkbookError, read_tab, write_xlsx
+from sync.outputs.inputs import INPUTS, inputs_tab
+from sync.outputs.kpi_tabs import kpis_tab, pipeline_tab
+from sync.outputs.tidy import KPI_HEADER
+from sync.outputs.workbook import Chart, Tab, Workbook, status_style
+from sync.outputs.xlsx import HIGHLIGHT, WorkbookError, read_tab, write_xlsx
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UPDATED = datetime(2026, 10, 5, 6, 0, tzinfo=UTC)

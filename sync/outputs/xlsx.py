@@ -37,7 +37,15 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sync.workbook import CellValue, Chart, FormatKind, Tab, Workbook, parse_format, status_style
+from sync.outputs.workbook import (
+    CellValue,
+    Chart,
+    FormatKind,
+    Tab,
+    Workbook,
+    parse_format,
+    status_style,
+)
 
 ExcelValue: TypeAlias = str | int | float | date | datetime | None
 Saver: TypeAlias = Callable[[openpyxl.Workbook, Path], None]

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sync.sheets.cells import STYLE_COLOURS, Json, grid_range, rgb
-from sync.sheets.layout import TabPlan
-from sync.workbook import CHART_ROWS, STATUS_STYLE_PREFIX, Cell, Chart, Tab
+from sync.outputs.sheets.cells import STYLE_COLOURS, Json, grid_range, rgb
+from sync.outputs.sheets.layout import TabPlan
+from sync.outputs.workbook import CHART_ROWS, STATUS_STYLE_PREFIX, Cell, Chart, Tab
 
 ROW_PIXELS = 21  # Sheets' default row height
 CHART_WIDTH = 720

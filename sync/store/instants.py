@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kpis.columns import MISSING, Instants, micros
-from sync.codec import parse_utc
+from sync.store.tables import parse_utc
 
 _WIDTH = len("2026-10-01T09:30:00.000000+00:00")
 UNSET = " " * _WIDTH

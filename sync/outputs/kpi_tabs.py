@@ -8,8 +8,8 @@ from datetime import datetime
 
 from kpis.periods import Period
 from kpis.results import Number, ResultRow
-from sync.tidy import KPI_HEADER, tidy_record
-from sync.workbook import Cell, CellValue, Tab, unit_format
+from sync.outputs.tidy import KPI_HEADER, tidy_record
+from sync.outputs.workbook import Cell, CellValue, Tab, unit_format
 
 _KPI_COLUMNS: dict[str, tuple[str, int]] = {
     "period": ("text", 22),

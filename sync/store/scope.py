@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kpis.columns import Columns, Labels
-from sync.snapshot import take
+from sync.store.snapshot import take
 
 
 def _kept(source: Labels, sources: Collection[str]) -> npt.NDArray[np.intp]:

@@ -16,7 +16,7 @@ from kpis.reports.before_after import BeforeAfter
 from kpis.reports.forecast import Forecast, OpenDeals
 from kpis.reports.lost_deals import LostDeals
 from kpis.reports.performance import SalesPerformance
-from sync.workbook import Cell, CellValue, Tab, currency_format, unit_format
+from sync.outputs.workbook import Cell, CellValue, Tab, currency_format, unit_format
 
 TEXT = "text"
 

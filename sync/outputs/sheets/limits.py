@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 
-from sync.sheets.client import SheetsError
-from sync.sheets.layout import SheetInfo, cells_used, plan_tabs
-from sync.tidy import KPI_HEADER
-from sync.workbook import Cell, Tab, Workbook
+from sync.outputs.sheets.client import SheetsError
+from sync.outputs.sheets.layout import SheetInfo, cells_used, plan_tabs
+from sync.outputs.tidy import KPI_HEADER
+from sync.outputs.workbook import Cell, Tab, Workbook
 
 logger = logging.getLogger(__name__)
 

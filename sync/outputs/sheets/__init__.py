@@ -3,12 +3,12 @@
 `client` signs in with a service-account key and sends every request through the shared
 `ApiClient`; `layout`, `formatting` and `charts` turn the model into batch requests;
 `limits` keeps the spreadsheet under Google's cell limit; `writer` publishes and reads the
-team's Inputs tab back.
+team's Inputs tab back, and `inputs` turns it into monthly spend.
 """
 
 from __future__ import annotations
 
-from sync.sheets.client import (
+from sync.outputs.sheets.client import (
     ServiceAccount,
     SheetsApi,
     SheetsError,
@@ -17,7 +17,8 @@ from sync.sheets.client import (
     load_service_account,
     open_sheet,
 )
-from sync.sheets.writer import SheetsReport, publish, read_inputs
+from sync.outputs.sheets.inputs import sheet_spend
+from sync.outputs.sheets.writer import SheetsReport, publish, read_inputs
 
 __all__ = [
     "ServiceAccount",
@@ -30,4 +31,5 @@ __all__ = [
     "open_sheet",
     "publish",
     "read_inputs",
+    "sheet_spend",
 ]

@@ -4,9 +4,9 @@ APScheduler 3.11's `BlockingScheduler` runs one cron job in the reporting time z
 `coalesce` (a backlog of missed runs is one run), `max_instances=1` (a run still going when
 the next is due is not doubled) and a generous `misfire_grace_time` (its default of 1 s skips
 a run that starts a little late, https://github.com/agronholm/apscheduler/issues/292).
-Only one daemon serves a store (`sync.lock`). SIGTERM and SIGINT let the running sync finish,
-then the daemon exits 0. A failed run is logged on one line and recorded as failed in the
-store; the schedule goes on.
+Only one daemon serves a store (`sync.schedule.lock`). SIGTERM and SIGINT let the running
+sync finish, then the daemon exits 0. A failed run is logged on one line and recorded as
+failed in the store; the schedule goes on.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ from apscheduler.triggers.cron import CronTrigger
 from connectors.http import Pacers
 from sync import run
 from sync.config import Config
-from sync.lock import DaemonLock, lock_path
 from sync.pull import PullReport
-from sync.schedule import cron_trigger
+from sync.schedule.cron import cron_trigger
+from sync.schedule.lock import DaemonLock, lock_path
 from sync.store import Store
 
 logger = logging.getLogger(__name__)

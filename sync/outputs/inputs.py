@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from openpyxl.utils import get_column_letter
 
 from kpis.settings import MonthlySpend
-from sync.workbook import Tab
+from sync.outputs.workbook import Tab
 
 INPUTS = "Inputs"
 INPUTS_HEADER = ("month", "amount", "currency", "note")

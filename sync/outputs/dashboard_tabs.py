@@ -15,7 +15,7 @@ from decimal import Decimal
 from kpis.goals import GoalResult
 from kpis.periods import GRAINS, Grain, Period
 from kpis.results import ALL, Number, ResultRow, Unit
-from sync.workbook import Cell, CellValue, Chart, Tab, status_style, unit_format
+from sync.outputs.workbook import Cell, CellValue, Chart, Tab, status_style, unit_format
 
 HEADLINE_KPIS = (
     "close_rate",

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeAlias
 
-from sync.workbook import CellValue, FormatKind, parse_format, status_style
+from sync.outputs.workbook import CellValue, FormatKind, parse_format, status_style
 
 SheetValue: TypeAlias = str | int | float
 Json: TypeAlias = dict[str, Any]

@@ -1,4 +1,4 @@
-"""The local SQLite store: records, sync cursors and the log of runs (`sync.runs`), in one file.
+"""The store: records, sync cursors and the log of runs (`sync.store.runs`), in one SQLite file.
 
 Durability: WAL journal with `synchronous=NORMAL`. A page of records and its cursor are
 committed in one transaction, so a killed process loses at most the page in flight and the
@@ -26,8 +26,10 @@ from connectors.base import Page, Pulled
 from connectors.schema import Deal, Record
 from kpis.columns import Columns
 from kpis.dataset import Dataset
-from sync import changes, runs, scope, snapshot, visits
-from sync.codec import (
+from sync.store import changes, runs, scope, snapshot, visits
+from sync.store.loading import load_columns, load_contacts
+from sync.store.runs import RunRecord
+from sync.store.tables import (
     META_COLUMNS,
     OWNERS,
     STAGES,
@@ -39,8 +41,6 @@ from sync.codec import (
     Table,
     utc_text,
 )
-from sync.loading import load_columns, load_contacts
-from sync.runs import RunRecord
 
 logger = logging.getLogger(__name__)
 
@@ -354,9 +354,9 @@ class Store:
 
         `contacts="customers"` loads only the contacts of won deals, the only ones the KPIs
         read: at a million contacts that is most of the rows. `sources`, when given, keeps
-        the records of those sources only (`sync.scope`). All tables are read in one
+        the records of those sources only (`sync.store.scope`). All tables are read in one
         transaction, so a pull committing meanwhile is either wholly in the dataset or not.
-        The columns come from the snapshot and the records changed since (`sync.changes`);
+        The columns come from the snapshot and the records changed since (`sync.store.changes`);
         when those are many, or there is no snapshot yet, a new one is taken.
         """
         self._db.execute("BEGIN")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sync.sheets.cells import (
+from sync.outputs.sheets.cells import (
     HEADER_FILL,
     HIGHLIGHT,
     Json,
@@ -19,8 +19,8 @@ from sync.sheets.cells import (
     pixels,
     rgb,
 )
-from sync.sheets.layout import TabPlan
-from sync.workbook import Cell, Tab
+from sync.outputs.sheets.layout import TabPlan
+from sync.outputs.workbook import Cell, Tab
 
 
 def sheet_requests(plan: TabPlan) -> list[Json]:

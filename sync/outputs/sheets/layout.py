@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sync.workbook import CHART_ROWS, Tab, Workbook
+from sync.outputs.workbook import CHART_ROWS, Tab, Workbook
 
 Json = dict[str, Any]
 

@@ -7,9 +7,9 @@ import logging
 from connectors.http import ApiError
 from kpis.settings import MonthlySpend
 from sync.config import Config, ConfigError
-from sync.inputs import read_spend
-from sync.sheets.client import SheetsApi, SheetsError, connect
-from sync.sheets.writer import read_inputs
+from sync.outputs.inputs import read_spend
+from sync.outputs.sheets.client import SheetsApi, SheetsError, connect
+from sync.outputs.sheets.writer import read_inputs
 
 logger = logging.getLogger(__name__)
 

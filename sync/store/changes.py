@@ -2,7 +2,7 @@
 
 Reading a million rows' columns out of SQLite takes most of a large account's KPI run, yet
 between two runs of the daemon only a few records change. So the store keeps the columns
-the KPIs read (`kpis.columns`, all but contacts) as one snapshot blob (`sync.snapshot`), and
+the KPIs read (`kpis.columns`, all but contacts) as one snapshot blob (`sync.store.snapshot`), and
 the keys of every record stored or marked deleted since: a load reads the snapshot, reads
 the changed records as rows, and merges them in.
 

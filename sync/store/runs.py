@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, TypeAlias, cast
 
-from sync.codec import parse_utc, utc_text
+from sync.store.tables import parse_utc, utc_text
 
 RunOutcome: TypeAlias = Literal["running", "ok", "failed", "interrupted"]
 

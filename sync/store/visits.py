@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 
 from connectors.schema import Deal, StageVisit
-from sync.codec import SqlValue, parse_utc, utc_text
+from sync.store.tables import SqlValue, parse_utc, utc_text
 
 TABLE = "stage_visits"
 CREATE = (

@@ -21,11 +21,16 @@ from kpis.reports.performance import SalesPerformance, sales_performance
 from kpis.results import ResultRow
 from kpis.settings import KpiSettings
 from sync.config import Config
-from sync.dashboard_tabs import dashboard_tab, goals_tab
-from sync.inputs import inputs_tab
-from sync.kpi_tabs import kpis_tab, pipeline_tab
-from sync.report_tabs import before_after_tab, forecast_tab, lost_deals_tab, sales_performance_tab
-from sync.workbook import Workbook
+from sync.outputs.dashboard_tabs import dashboard_tab, goals_tab
+from sync.outputs.inputs import inputs_tab
+from sync.outputs.kpi_tabs import kpis_tab, pipeline_tab
+from sync.outputs.report_tabs import (
+    before_after_tab,
+    forecast_tab,
+    lost_deals_tab,
+    sales_performance_tab,
+)
+from sync.outputs.workbook import Workbook
 
 
 @dataclass(frozen=True)

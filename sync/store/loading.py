@@ -41,9 +41,9 @@ from kpis.columns import (
     distinct_rows,
     record_keys,
 )
-from sync.changes import TABLE as CHANGES
-from sync.instants import UNSET, parse_instants
-from sync.visits import TABLE as VISITS
+from sync.store.changes import TABLE as CHANGES
+from sync.store.instants import UNSET, parse_instants
+from sync.store.visits import TABLE as VISITS
 
 Part: TypeAlias = str | None
 T = TypeVar("T", bound=np.generic)
@@ -140,7 +140,7 @@ def _rows(table: str, kind: str, spec: dict[str, Kind], since: int | None) -> st
     """The live rows of `table` (record `kind`), with only the columns of `spec`.
 
     Only those columns, so that no raw payload is carried. With `since`, only the records
-    changed after that generation of the store (`sync.changes`).
+    changed after that generation of the store (`sync.store.changes`).
     """
     rows = f"SELECT {', '.join(spec)} FROM {table} WHERE deleted = 0"  # noqa: S608
     if since is None:
@@ -330,7 +330,7 @@ def _surveys(db: sqlite3.Connection, since: int | None) -> SurveyColumns:
 def load_columns(db: sqlite3.Connection, *, since: int | None = None) -> Columns:
     """The live records but owners, stages and contacts, as columns; see `Store.load_dataset`.
 
-    With `since`, only the records changed after that generation (`sync.changes`).
+    With `since`, only the records changed after that generation (`sync.store.changes`).
     """
     deals = _deals(db, since)
     return Columns(

@@ -22,14 +22,14 @@ from dataclasses import dataclass
 
 from gspread.http_client import ParamsType
 
-from sync.inputs import INPUTS
-from sync.sheets.cells import Json, a1_range, sheet_value
-from sync.sheets.charts import chart_requests, rule_requests
-from sync.sheets.client import SheetsApi
-from sync.sheets.formatting import sheet_requests, shrink_request
-from sync.sheets.layout import TabPlan, plan_tabs, sheets_of
-from sync.sheets.limits import fit_cell_limit
-from sync.workbook import Workbook
+from sync.outputs.inputs import INPUTS
+from sync.outputs.sheets.cells import Json, a1_range, sheet_value
+from sync.outputs.sheets.charts import chart_requests, rule_requests
+from sync.outputs.sheets.client import SheetsApi
+from sync.outputs.sheets.formatting import sheet_requests, shrink_request
+from sync.outputs.sheets.layout import TabPlan, plan_tabs, sheets_of
+from sync.outputs.sheets.limits import fit_cell_limit
+from sync.outputs.workbook import Workbook
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ Each table's layout (`Table`) and its SQL (`Statements`) are built here from the
 The columns are derived from the schema's dataclass fields, so the store mirrors the schema:
 timestamps are fixed-width ISO-8601 UTC text (so text order is time order), Decimal amounts
 are text (an exact round trip). A deal's stage history is not a column: its visits are rows
-of their own table (`sync.visits`). Changing a record's fields
+of their own table (`sync.store.visits`). Changing a record's fields
 changes its table: bump `sync.store.SCHEMA_VERSION` and add a migration, or opening an
 existing store fails with the differing columns named.
 
@@ -44,7 +44,7 @@ R = TypeVar("R", bound=Record)
 KEY_COLUMNS = ("source", "id")
 # beside the record's fields in every record table
 META_COLUMNS = ("raw", "deleted", "synced_at")
-# fields kept in a table of their own rather than a column (`sync.visits`)
+# fields kept in a table of their own rather than a column (`sync.store.visits`)
 CHILD_FIELDS = frozenset({"stage_history"})
 # text fields that repeat a few values over many records: a loaded record shares one string
 # per value instead of holding its own copy (at a million contacts, a few hundred MB)
