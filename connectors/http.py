@@ -26,6 +26,8 @@ from typing import Any
 import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
+from connectors.errors import RunFailure
+
 logger = logging.getLogger(__name__)
 
 Timeout = tuple[float, float]
@@ -33,7 +35,7 @@ DEFAULT_TIMEOUT: Timeout = (10.0, 60.0)
 MAX_WAIT = 60.0  # seconds; no documented window of our APIs is longer
 
 
-class ApiError(Exception):
+class ApiError(RunFailure):
     """A failed API call; the message is safe to log and to show."""
 
     def __init__(self, message: str, *, status: int | None = None) -> None:

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
+from connectors.errors import ConfigurationError
 from connectors.schema import Deal
 from kpis.column_records import deal_at
 from kpis.columns import DealColumns
@@ -25,7 +26,7 @@ CENT = Decimal("0.01")
 ROUNDING = ROUND_HALF_UP
 
 
-class CurrencyError(ValueError):
+class CurrencyError(ConfigurationError, ValueError):
     """Deal amounts in currencies with no rate; `examples` maps each currency to one such deal."""
 
     def __init__(self, reporting_currency: str, examples: Mapping[str, Deal]) -> None:

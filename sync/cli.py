@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
 
 import typer
 
+from connectors.errors import ConfigurationError, CrmKpiError, RunFailure
+
 if TYPE_CHECKING:
     from kpis.periods import Period
     from sync import doctor as doctor_checks
@@ -33,8 +35,8 @@ if TYPE_CHECKING:
     from sync.notices import Notices
     from sync.pull import ProgressCallback
 
-EXIT_FAILED = 1
-EXIT_USAGE = 2
+EXIT_FAILED = RunFailure.exit_code
+EXIT_USAGE = ConfigurationError.exit_code
 # what a shell reports for a process ended by SIGINT (128 + 2)
 EXIT_INTERRUPTED = 130
 
@@ -268,22 +270,19 @@ def _fail(code: int, message: str) -> typer.Exit:
 
 @contextmanager
 def _guarded(state: AppState) -> Iterator[None]:
-    """Turn the errors a user can fix into a message and an exit code, never a traceback."""
-    from kpis.money import CurrencyError
-    from sync.config import ConfigError
-
+    """Turn every error into one line and an exit code, never a traceback: a `CrmKpiError`
+    says its own code, anything else failed the run (with its traceback in --verbose)."""
     try:
         yield
-    except (ConfigError, CurrencyError) as exc:
-        raise _fail(EXIT_USAGE, f"configuration error: {exc}") from None
     except (typer.Exit, BrokenPipeError):
         raise
     except KeyboardInterrupt:
         raise _fail(EXIT_INTERRUPTED, "interrupted") from None
     except Exception as exc:
-        if state.verbose:
+        error = exc if isinstance(exc, CrmKpiError) else RunFailure(str(exc))
+        if state.verbose and error.exit_code == EXIT_FAILED:
             logger.exception("the run failed")
-        raise _fail(EXIT_FAILED, f"failed: {exc}") from None
+        raise _fail(error.exit_code, error.user_line()) from None
 
 
 def _config(state: AppState) -> Config:
@@ -676,12 +675,8 @@ def daemon(
 
     SIGTERM or Ctrl-C stop it once a running sync has finished.
     """
-    from sync.schedule import AlreadyRunning, serve
+    from sync.schedule import serve
 
     state: AppState = ctx.obj
     with _guarded(state):
-        config = _config(state)
-        try:
-            serve(config, run_now=now)
-        except AlreadyRunning as exc:
-            raise _fail(EXIT_USAGE, str(exc)) from None
+        serve(_config(state), run_now=now)

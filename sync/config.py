@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from connectors.activecampaign import FieldMap, Options, normalize_base_url
+from connectors.errors import ConfigurationError
 from connectors.hubspot.options import DEFAULTS as HUBSPOT
 from connectors.hubspot.options import HubSpotOptions
 from kpis.business_hours import check_country
@@ -47,7 +48,7 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 KPI_IDS = frozenset(KPIS)
 
 
-class ConfigError(Exception):
+class ConfigError(ConfigurationError):
     """A configuration that cannot be used; the message is meant for the user as it is."""
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from connectors.base import Connector, Page
+from connectors.errors import RunFailure
 from sync.store import Committed, Store
 
 logger = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ class PullReport:
         return "\n".join(report.summary() for report in self.sources) or "no sources pulled"
 
 
-class PullError(RuntimeError):
+class PullError(RunFailure, RuntimeError):
     """One or more connectors failed; `report` holds what every connector committed."""
 
     def __init__(self, failures: Mapping[str, Exception], report: PullReport) -> None:

@@ -37,6 +37,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from connectors.errors import RunFailure
 from sync.outputs.workbook import (
     CellValue,
     Chart,
@@ -84,7 +85,7 @@ CHART_WIDTH_CM = 18
 NOTE_AUTHOR = "crm-kpi-sync"
 
 
-class WorkbookError(Exception):
+class WorkbookError(RunFailure):
     """The file at the workbook path cannot be read as a workbook; `detail` and `fix` say why."""
 
     def __init__(self, path: Path, reason: str) -> None:

@@ -13,9 +13,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from connectors.errors import ConfigurationError
 
-class AlreadyRunning(Exception):
+
+class AlreadyRunning(ConfigurationError):
     """Another daemon holds the store's lock; the message says which and what to do."""
+
+    # the message is a whole sentence already; the user stops the other daemon or points
+    # this one at another store, as after a configuration error (exit 2)
+    prefix = None
 
 
 def lock_path(store_path: Path) -> Path:

@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Literal, TypeAlias, cast
 
 from connectors.base import Page, Pulled
+from connectors.errors import RunFailure
 from connectors.schema import Deal, Record
 from kpis.columns import Columns
 from kpis.dataset import Dataset
@@ -54,7 +55,7 @@ _RESNAPSHOT = 20
 _RAW_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-class StoreError(sqlite3.DatabaseError):
+class StoreError(RunFailure, sqlite3.DatabaseError):
     """A store this version cannot use (written by a newer version, or with other columns)."""
 
 

@@ -26,6 +26,7 @@ from google.oauth2 import service_account
 from gspread.http_client import FileType, HTTPClient, ParamsType
 from gspread.urls import SPREADSHEETS_API_V4_BASE_URL
 
+from connectors.errors import RunFailure
 from connectors.http import (
     ApiClient,
     ApiError,
@@ -62,7 +63,7 @@ Json = dict[str, Any]
 T = TypeVar("T")
 
 
-class SheetsError(Exception):
+class SheetsError(RunFailure):
     """Publishing to Google Sheets failed; the message is one line meant for the user."""
 
 
