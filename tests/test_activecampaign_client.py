@@ -288,3 +288,15 @@ def test_the_page_size_is_at_most_the_apis_limit() -> None:
     """More than 100 per page is refused: the API would silently return 100."""
     with pytest.raises(ValueError, match="1 to 100"):
         _client(page_size=250)
+
+
+@responses.activate
+def test_offset_paging_that_comes_back_to_a_position_stops() -> None:
+    """A total that shrinks and grows back by turns would send the offset to and fro for ever;
+    the second time the same page leads to the same offset, the paging stops."""
+    responses.get(f"{API}/deals", json=_page("deals", range(2), 6))
+    responses.get(f"{API}/deals", json=_page("deals", range(3, 5), 4))
+    responses.get(f"{API}/deals", json=_page("deals", range(2), 6))
+    with pytest.raises(FatalError, match=r"GET /deals: .*cursor .* came back"):
+        list(_client(page_size=2).offset_pages("/deals", "deals"))
+    assert [call.request.params["offset"] for call in responses.calls] == ["0", "2", "0"]

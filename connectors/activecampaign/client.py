@@ -29,6 +29,7 @@ from connectors.http import (
     default_classifier,
     header_count,
 )
+from connectors.paging import pages
 
 API = "ActiveCampaign"
 # "Our API has a rate limit of 5 requests per second per account", with the headers
@@ -102,6 +103,16 @@ class ApiPage:
     total: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Offset:
+    """Where an offset pass stands: the next offset, and the total and ids of the page before
+    it, by which a shrunk collection and a page served again are told."""
+
+    offset: int
+    previous_total: int | None = None
+    previous_ids: tuple[str, ...] | None = None
+
+
 @dataclass
 class AccountClient:
     """One ActiveCampaign account's API: `base_url` is the account's API URL."""
@@ -131,24 +142,28 @@ class AccountClient:
         deleted and the rest moved up: the offset steps back by as many, so none is skipped
         (the few read twice are upserted twice, which is harmless).
         """
-        offset, previous_total, previous_ids = start, None, None
-        while True:
-            body = self.get(path, {**(params or {}), "limit": self.page_size, "offset": offset})
+
+        def fetch(at: _Offset) -> tuple[ApiPage, _Offset | None]:
+            query = {**(params or {}), "limit": self.page_size, "offset": at.offset}
+            body = self.get(path, query)
             records = _records(body, key, path)
             count = total(body)
-            ids = [record.get("id") for record in records]
-            if records and ids == previous_ids:
-                raise FatalError(f"{API} GET {path}: the same page came back for offset {offset}")
+            # as text, so that the position stays hashable whatever a server sends as an id
+            ids = tuple(str(record.get("id")) for record in records)
+            if records and ids == at.previous_ids:
+                raise FatalError(
+                    f"{API} GET {path}: the same page came back for offset {at.offset}"
+                )
             shrunk = 0
-            if previous_total is not None and count is not None:
-                shrunk = max(0, previous_total - count)
+            if at.previous_total is not None and count is not None:
+                shrunk = max(0, at.previous_total - count)
             # after a shrink, what was at `offset` moved up by as many: read from there again
-            after = max(0, offset - shrunk) if shrunk else offset + len(records)
-            yield ApiPage(records, body, after, count)
+            after = max(0, at.offset - shrunk) if shrunk else at.offset + len(records)
             ended = len(records) < self.page_size or (count is not None and after >= count)
-            if ended and not shrunk:
-                return
-            offset, previous_total, previous_ids = after, count, ids
+            following = None if ended and not shrunk else _Offset(after, count, ids)
+            return ApiPage(records, body, after, count), following
+
+        return pages(fetch, _Offset(start), api=API, call=f"GET {path}")
 
     def keyset_pages(
         self, path: str, key: str, params: Mapping[str, Any] | None = None, after: int = 0
@@ -158,17 +173,20 @@ class AccountClient:
         ActiveCampaign's advice for large contact lists, where offsets get slow
         (https://developers.activecampaign.com/reference/pagination, "Performance Tip").
         """
-        while True:
+
+        def fetch(after: int) -> tuple[ApiPage, int | None]:
             query = {**(params or {}), "orders[id]": "ASC", "id_greater": after}
             body = self.get(path, {**query, "limit": self.page_size})
             records = _records(body, key, path)
             ids = [_numeric_id(record) for record in records]
             if any(record_id <= after for record_id in ids):
                 raise FatalError(f"{API} GET {path}: ids at or before {after} came back")
-            after = max(ids, default=after)
-            yield ApiPage(records, body, after, total(body))
-            if len(records) < self.page_size:
-                return
+            last = max(ids, default=after)
+            return ApiPage(records, body, last, total(body)), (
+                None if len(records) < self.page_size else last
+            )
+
+        return pages(fetch, after, api=API, call=f"GET {path}")
 
     def check_access(self) -> Mapping[str, Any]:
         """The user the key belongs to; `AccessError` with one line saying what to fix.

@@ -19,6 +19,7 @@ from connectors.http import FatalError
 from connectors.hubspot.client import HubSpotApi
 from connectors.hubspot.endpoints import SEARCH_PAGE_SIZE
 from connectors.hubspot.errors import API
+from connectors.paging import pages
 
 Raw = dict[str, Any]
 
@@ -61,16 +62,14 @@ def list_pages(
     api: HubSpotApi, path: str, params: Mapping[str, Any], after: str | None = None
 ) -> Iterator[ListPage]:
     """Every page of a list endpoint from `after` on (from the start when None)."""
-    while True:
-        query = {**params, "after": after} if after else dict(params)
-        body = api.get(path, query)
-        page = ListPage(results(body, f"GET {path}"), _next_after(body))
-        yield page
-        if page.next_after is None:
-            return
-        if page.next_after == after:
-            raise FatalError(f"{API} GET {path}: the next page token repeats {after!r}")
-        after = page.next_after
+    call = f"GET {path}"
+
+    def fetch(after: str | None) -> tuple[ListPage, str | None]:
+        body = api.get(path, {**params, "after": after} if after else dict(params))
+        page = ListPage(results(body, call), _next_after(body))
+        return page, page.next_after
+
+    return pages(fetch, after, api=API, call=call)
 
 
 def search_body(
@@ -102,19 +101,19 @@ def search_pages(
     after_id: str = "0",
 ) -> Iterator[SearchPage]:
     """Every record modified since `since_ms` with an id above `after_id`, a page at a time."""
-    while True:
+    call = f"POST /crm/v3/objects/{object_type}/search"
+
+    def fetch(after_id: str) -> tuple[SearchPage, str | None]:
         body = api.search(object_type, search_body(modified, since_ms, after_id, properties))
-        found = results(body, f"POST /crm/v3/objects/{object_type}/search")
+        found = results(body, call)
         if not found:
-            yield SearchPage(found, after_id, more=False)
-            return
+            return SearchPage(found, after_id, more=False), None
         last_id = found[-1]["id"]
         if int(last_id) <= int(after_id):
             raise FatalError(
                 f"{API} search of {object_type}: ids did not increase past {after_id!r}"
             )
         more = bool(body.get("paging"))
-        yield SearchPage(found, str(last_id), more)
-        if not more:
-            return
-        after_id = str(last_id)
+        return SearchPage(found, str(last_id), more), str(last_id) if more else None
+
+    return pages(fetch, after_id, api=API, call=call)
