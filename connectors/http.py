@@ -26,6 +26,7 @@ from typing import Any
 import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
+from connectors.clock import Monotonic, utc_now
 from connectors.errors import RunFailure
 
 logger = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ class Pacer:
 
     limit: int
     interval: float
-    clock: Callable[[], float] = time.monotonic
+    clock: Monotonic = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     headroom: float = 1.0
     _sent: deque[float] = field(default_factory=deque, init=False, repr=False)
@@ -186,7 +187,7 @@ class Pacers:
     being a secret (a URL, a token's fingerprint), since it may end up in a repr.
     """
 
-    clock: Callable[[], float] = time.monotonic
+    clock: Monotonic = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     _pacers: dict[tuple[str, str, str], Pacer] = field(default_factory=dict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -217,7 +218,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return max(0.0, (when - (now or utc_now())).total_seconds())
 
 
 def default_classifier(api: str) -> Classifier:

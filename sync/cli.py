@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
 
 import typer
 
+from connectors.clock import utc_now
 from connectors.errors import ConfigurationError, CrmKpiError, RunFailure
 
 if TYPE_CHECKING:
@@ -204,10 +205,6 @@ def _show_version(shown: bool) -> None:
 FullOption = Annotated[bool, typer.Option("--full", help="Ignore the cursors: pull everything.")]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def config_path(option: Path | None) -> Path:
     """The file to read (`sync.config.config_path`); `sync.config` loads when a command runs."""
     from sync.config import config_path as resolve
@@ -343,7 +340,7 @@ def init(
 def doctor(ctx: typer.Context) -> None:
     """Check the config, sources, store and outputs, one line each."""
     state: AppState = ctx.obj
-    results = doctor_checks.run_checks(config_path(state.config_option), now=_now())
+    results = doctor_checks.run_checks(config_path(state.config_option), now=utc_now())
     for result in results:
         mark = "ok  " if result.ok else "FAIL"
         line = f"{mark} {result.name}: {result.detail}"
@@ -370,10 +367,10 @@ def pull_command(
         config = _config(state)
         with (
             Store.open(config.store_path) as store,
-            run.recorded(store, "pull", _now) as notices,
+            run.recorded(store, "pull", utc_now) as notices,
             _progress() as progress,
         ):
-            report = run.run_pull(config, store, full=full, clock=_now, progress=progress)
+            report = run.run_pull(config, store, full=full, clock=utc_now, progress=progress)
         typer.echo(report.summary())
         _list_warnings(notices)
 
@@ -431,7 +428,7 @@ def kpis(
     state: AppState = ctx.obj
     with _guarded(state):
         config = _config(state)
-        now = _now()
+        now = utc_now()
         try:
             selected = set(select_kpis(kpi)) if kpi else None
         except ValueError as exc:
@@ -575,9 +572,9 @@ def publish(ctx: typer.Context) -> None:
         config = _config(state)
         with (
             Store.open(config.store_path) as store,
-            run.recorded(store, "publish", _now) as notices,
+            run.recorded(store, "publish", utc_now) as notices,
         ):
-            report = run.run_publish(config, store, clock=_now)
+            report = run.run_publish(config, store, clock=utc_now)
         typer.echo(report.summary())
         _list_warnings(notices)
 
@@ -596,11 +593,11 @@ def sync_command(
         config = _config(state)
         with (
             Store.open(config.store_path) as store,
-            run.recorded(store, "sync", _now) as notices,
+            run.recorded(store, "sync", utc_now) as notices,
             _progress() as progress,
         ):
             pulled, published = run.run_sync(
-                config, store, full=full, clock=_now, progress=progress
+                config, store, full=full, clock=utc_now, progress=progress
             )
         typer.echo(pulled.summary())
         typer.echo(published.summary())
@@ -618,7 +615,7 @@ def status(ctx: typer.Context) -> None:
     with _guarded(state):
         config = _config(state)
         with Store.open(config.store_path) as store:
-            typer.echo(describe_status(config, store, now=_now()))
+            typer.echo(describe_status(config, store, now=utc_now()))
         pid = holder(lock_path(config.store_path))
         typer.echo("daemon: not running" if pid is None else f"daemon: running (pid {pid})")
 
@@ -655,7 +652,7 @@ def forget(
                     raise _fail(EXIT_FAILED, "nothing removed")
             except typer.Abort:
                 raise _fail(EXIT_FAILED, "nothing removed; --yes skips the question") from None
-            with run.recorded(store, "forget", _now):
+            with run.recorded(store, "forget", utc_now):
                 removed = store.forget(source)
         details = ", ".join(f"{count:,} {table}" for table, count in removed.items())
         line = f"removed {sum(removed.values()):,} records of {source!r}"

@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from connectors.base import Connector, Page
+from connectors.clock import Clock
 from connectors.errors import RunFailure
 from sync.store import Committed, Store
 
@@ -177,7 +177,7 @@ def pull(
     connectors: Sequence[Connector],
     *,
     full: bool,
-    now: Callable[[], datetime],
+    now: Clock,
     progress: ProgressCallback | None = None,
 ) -> PullReport:
     """Pull every connector into `store`; `full` clears each connector's cursors first.
@@ -219,7 +219,7 @@ def _pull_one(
     tally: _Tally,
     *,
     full: bool,
-    now: Callable[[], datetime],
+    now: Clock,
     progress: ProgressCallback | None,
 ) -> None:
     source = connector.name

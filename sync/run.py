@@ -7,7 +7,7 @@ drift. Each command is recorded in the store's `runs` table with its outcome.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +18,7 @@ import requests
 from connectors.activecampaign import ActiveCampaignConnector, store_lookup
 from connectors.activecampaign import connect as connect_activecampaign
 from connectors.base import Connector
+from connectors.clock import Clock
 from connectors.demo import DemoConnector
 from connectors.files import FilesConnector
 from connectors.http import Pacers
@@ -37,8 +38,6 @@ from sync.secrets import ACTIVECAMPAIGN_API_TOKEN, HUBSPOT_TOKEN, Secrets, load_
 from sync.store import Store
 
 logger = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import requests
 
 from connectors.activecampaign.settings import API_PATH
 from connectors.activecampaign.values import total
+from connectors.clock import Monotonic
 from connectors.http import (
     ApiClient,
     ApiError,
@@ -257,7 +258,7 @@ def connect(
     page_size: int = 100,
     attempts: int = 6,
     sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Monotonic = time.monotonic,
     pacers: Pacers | None = None,
 ) -> AccountClient:
     """A client for the account at `base_url` (normalized, see `settings.normalize_base_url`).

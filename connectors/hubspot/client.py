@@ -19,6 +19,7 @@ from typing import Any
 import requests
 from pydantic import SecretStr
 
+from connectors.clock import Monotonic
 from connectors.http import ApiClient, Pacer, Pacers, header_count
 from connectors.hubspot.endpoints import (
     BASE_URL,
@@ -32,7 +33,6 @@ from connectors.hubspot.errors import API, classify
 logger = logging.getLogger(__name__)
 
 Sleep = Callable[[float], None]
-Clock = Callable[[], float]
 
 # a warning when fewer than this share of the day's calls is left (2,500 of Free's 250,000):
 # a first pull of a large account takes thousands, and the daily limit stops it halfway
@@ -104,7 +104,7 @@ class HubSpotApi:
         *,
         base_url: str = BASE_URL,
         sleep: Sleep = time.sleep,
-        clock: Clock = time.monotonic,
+        clock: Monotonic = time.monotonic,
         attempts: int = 6,
         pacers: Pacers | None = None,
     ) -> None:

@@ -12,13 +12,13 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
 from functools import partial
 
 import requests
 from pydantic import SecretStr
 
 from connectors.base import Page, Pulled
+from connectors.clock import Clock, Monotonic, utc_now
 from connectors.http import Pacers
 from connectors.hubspot import access, batches, records
 from connectors.hubspot.client import HubSpotApi
@@ -44,10 +44,6 @@ __all__ = ["HubSpotConnector"]
 logger = logging.getLogger(__name__)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _with(base: tuple[str, ...], *more: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*base, *more)))
 
@@ -68,9 +64,9 @@ class HubSpotConnector:
         name: str = "hubspot",
         options: HubSpotOptions = DEFAULTS,
         base_url: str = BASE_URL,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Clock = utc_now,
         sleep: Callable[[float], None] = time.sleep,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Monotonic = time.monotonic,
         pacers: Pacers | None = None,
     ) -> None:
         self.name = name

@@ -19,7 +19,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import FrameType
 
 from apscheduler.events import (
@@ -35,6 +35,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
+from connectors.clock import Clock, utc_now
 from connectors.http import Pacers
 from sync import run
 from sync.config import Config
@@ -51,10 +52,6 @@ MISFIRE_GRACE_SECONDS = 3600  # a run up to an hour late (a suspended machine) s
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 SyncFunction = Callable[..., tuple[PullReport, run.PublishReport]]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 # APScheduler ships no type hints, so its base class is Any to mypy
@@ -109,7 +106,7 @@ class SyncRunner:
         config: Config,
         *,
         sync: SyncFunction | None = None,
-        clock: run.Clock = _utc_now,
+        clock: Clock = utc_now,
         pacers: Pacers | None = None,
     ) -> None:
         self.config = config
@@ -209,7 +206,7 @@ def serve(
     run_now: bool = False,
     job: Callable[[], None] | None = None,
     trigger: BaseTrigger | None = None,
-    clock: run.Clock = _utc_now,
+    clock: Clock = utc_now,
 ) -> None:
     """Run the sync on schedule until SIGTERM or SIGINT, then return once the running sync
     has finished. `AlreadyRunning` when another daemon serves the store."""

@@ -26,6 +26,7 @@ from google.oauth2 import service_account
 from gspread.http_client import FileType, HTTPClient, ParamsType
 from gspread.urls import SPREADSHEETS_API_V4_BASE_URL
 
+from connectors.clock import Monotonic
 from connectors.errors import RunFailure
 from connectors.http import (
     ApiClient,
@@ -288,7 +289,7 @@ def open_sheet(
     account: ServiceAccount,
     *,
     sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Monotonic = time.monotonic,
     attempts: int = ATTEMPTS,
 ) -> SheetsApi:
     """A client for one spreadsheet; `sleep` and `clock` are injectable so tests never wait."""
