@@ -29,8 +29,9 @@ from benchmarks.basis import SOURCE
 from benchmarks.generate import account_path, cache_folder, cached_account
 from benchmarks.measure import Steps, peak_mib
 from connectors.base import Page, Pulled
+from kpis.catalog import CATALOG
 from kpis.dataset import Dataset
-from kpis.engine import KPIS, compute
+from kpis.engine import compute
 from kpis.goals import GoalSpec, evaluate_goal
 from kpis.periods import Period, period_containing, recent_periods
 from kpis.reports.before_after import before_after
@@ -80,10 +81,10 @@ GOALS = (
 
 
 def kpi_groups() -> dict[str, list[str]]:
-    """The registry's KPI ids by the module that computes them, in registry order."""
+    """The catalog's KPI ids by the module that computes them, in catalog order."""
     groups: defaultdict[str, list[str]] = defaultdict(list)
-    for kpi, function in KPIS.items():
-        groups[function.__module__].append(kpi)
+    for spec in CATALOG:
+        groups[spec.function.__module__].append(spec.id)
     return dict(groups)
 
 
