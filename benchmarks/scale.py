@@ -8,7 +8,7 @@ child process when it is not cached yet (`benchmarks.generate`). Another child b
 store's columnar snapshot up to date and stores 1 % of the deals and tickets again, as an
 hourly pull would (`--first` drops the snapshot instead, as the first run after the initial
 pull finds the store). Neither child's time nor memory counts here. Then this process loads
-the dataset and computes, as `crmkpi publish` does: each module's KPIs of the registry for
+the dataset and computes, as `crmkpi publish` does: each module's KPIs of the catalog for
 every period, the reports of the current month and the goals. It prints the wall and CPU
 time of each step and the peak resident memory of the process.
 """
