@@ -8,7 +8,7 @@ child process when it is not cached yet (`benchmarks.generate`). Another child b
 store's columnar snapshot up to date and stores 1 % of the deals and tickets again, as an
 hourly pull would (`--first` drops the snapshot instead, as the first run after the initial
 pull finds the store). Neither child's time nor memory counts here. Then this process loads
-the dataset and computes, as `crmkpi publish` does: each module's KPIs of the registry for
+the dataset and computes, as `crmkpi publish` does: each module's KPIs of the catalog for
 every period, the reports of the current month and the goals. It prints the wall and CPU
 time of each step and the peak resident memory of the process.
 """
@@ -29,8 +29,9 @@ from benchmarks.basis import SOURCE
 from benchmarks.generate import account_path, cache_folder, cached_account
 from benchmarks.measure import Steps, peak_mib
 from connectors.base import Page, Pulled
+from kpis.catalog import CATALOG
 from kpis.dataset import Dataset
-from kpis.engine import KPIS, compute
+from kpis.engine import compute
 from kpis.goals import GoalSpec, evaluate_goal
 from kpis.periods import Period, period_containing, recent_periods
 from kpis.reports.before_after import before_after
@@ -80,10 +81,10 @@ GOALS = (
 
 
 def kpi_groups() -> dict[str, list[str]]:
-    """The registry's KPI ids by the module that computes them, in registry order."""
+    """The catalog's KPI ids by the module that computes them, in catalog order."""
     groups: defaultdict[str, list[str]] = defaultdict(list)
-    for kpi, function in KPIS.items():
-        groups[function.__module__].append(kpi)
+    for spec in CATALOG:
+        groups[spec.function.__module__].append(spec.id)
     return dict(groups)
 
 

@@ -13,12 +13,12 @@ states each rule and how the ambiguous phrases of the contract are read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Literal, TypeAlias, get_args
 
+from kpis.catalog import KPIS
 from kpis.dataset import Dataset
 from kpis.engine import compute
 from kpis.money import round_money
@@ -31,29 +31,6 @@ GoalStatus: TypeAlias = Literal[
     "achieved", "on track", "at risk", "off track", "missed", "too early", "no data"
 ]
 GOAL_STATUSES: tuple[GoalStatus, ...] = get_args(GoalStatus)
-
-# the unit of each KPI of KPIS.md: how a goal's target and value are read and shown
-KPI_UNITS: Mapping[str, Unit] = {
-    "close_rate": "ratio",
-    "win_rate": "ratio",
-    "upsell_rate": "ratio",
-    "net_new_revenue": "currency",
-    "stage_duration_days": "days",
-    "stage_duration_days_median": "days",
-    "sales_cycle_days": "days",
-    "sales_cycle_days_median": "days",
-    "customer_lifetime_value": "currency",
-    "customer_acquisition_cost": "currency",
-    "campaign_revenue": "currency",
-    "email_list_growth_rate": "ratio",
-    "nps": "score",
-    "churn_rate": "ratio",
-    "time_to_resolution_hours": "hours",
-    "time_to_resolution_hours_median": "hours",
-    "followups_per_ticket": "count",
-}
-# sums over the period: only these grow with the window, so only these can be paced
-ADDITIVE_KPIS: frozenset[str] = frozenset({"net_new_revenue", "campaign_revenue"})
 
 ON_TRACK_PACE = Decimal("0.01")  # on track: at least 99 % of expected-to-date
 AT_RISK_PACE = Decimal("0.20")  # at risk: at least 80 % of expected-to-date
@@ -79,7 +56,7 @@ class GoalSpec:
     due: date
 
     def __post_init__(self) -> None:
-        if self.kpi not in KPI_UNITS:
+        if self.kpi not in KPIS:
             raise ValueError(f"goal {self.name!r}: unknown KPI {self.kpi!r}")
         if self.direction not in get_args(Direction):
             raise ValueError(f"goal {self.name!r}: direction must be at_least or at_most")
@@ -88,11 +65,11 @@ class GoalSpec:
 
     @property
     def unit(self) -> Unit:
-        return KPI_UNITS[self.kpi]
+        return KPIS[self.kpi].unit
 
     @property
     def additive(self) -> bool:
-        return self.kpi in ADDITIVE_KPIS
+        return KPIS[self.kpi].additive
 
     def window(self, settings: KpiSettings) -> Period:
         """The whole window as a period: `start` to the day before `due`, both inclusive."""
@@ -171,7 +148,7 @@ def goal_status(
     n: int,
     past_due: bool,
 ) -> GoalStatus:
-    """The status rules of KPIS.md, in order of precedence.
+    """The status rules of `docs/kpis.md` (Goals), in order of precedence.
 
     Past due: `achieved` when the target is met, `missed` when not, `no data` without a
     value. Within the window: an additive goal whose target is already met is `achieved`;

@@ -1,4 +1,4 @@
-"""The marketing money KPIs of `KPIS.md`: campaign revenue and customer acquisition cost."""
+"""The marketing money KPIs of `docs/kpis.md`: campaign revenue and customer acquisition cost."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The result row every KPI produces, as `KPIS.md` specifies it."""
+"""The result row every KPI produces, as `docs/kpis.md` specifies it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The deal KPIs of `KPIS.md`: close, win and upsell rates, net new revenue, sales cycle.
+"""The deal KPIs of `docs/kpis.md`: close, win and upsell rates, net new revenue, sales cycle.
 
 Each is `(data, period, settings) -> rows`: an `all` row always (value None when nothing was
 in the period), and a row for each owner, pipeline and lead source with data in the period.

@@ -1,4 +1,4 @@
-"""The service KPIs of `KPIS.md`: NPS, time to resolution in business hours, follow-ups.
+"""The service KPIs of `docs/kpis.md`: NPS, time to resolution in business hours, follow-ups.
 
 Tickets and survey responses are indexed once per dataset and settings, sorted by the instant
 a period selects them on, so that a period is a slice: each ticket's business hours are

@@ -32,7 +32,7 @@ from connectors.errors import ConfigurationError
 from connectors.hubspot.options import DEFAULTS as HUBSPOT
 from connectors.hubspot.options import HubSpotOptions
 from kpis.business_hours import check_country
-from kpis.engine import KPIS
+from kpis.catalog import KPIS
 from kpis.periods import GRAINS
 from kpis.settings import BusinessHoursSpec, KpiSettings, MonthlySpend
 
@@ -43,9 +43,6 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-# a goal naming a typo is refused at load time
-KPI_IDS = frozenset(KPIS)
 
 
 class ConfigError(ConfigurationError):
@@ -445,9 +442,10 @@ class Goal(_Section):
     @field_validator("kpi")
     @classmethod
     def _known_kpi(cls, value: str) -> str:
-        if value not in KPI_IDS:
+        # a goal naming a typo is refused at load time
+        if value not in KPIS:
             raise ValueError(
-                f"{value!r} is not a KPI id (see KPIS.md: {', '.join(sorted(KPI_IDS))})"
+                f"{value!r} is not a KPI id (see docs/kpis.md: {', '.join(sorted(KPIS))})"
             )
         return value
 

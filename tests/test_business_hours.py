@@ -34,7 +34,7 @@ def _day(spec: BusinessHoursSpec | None, day: str) -> float:
 
 
 def test_friday_afternoon_to_monday_morning() -> None:
-    """KPIS.md: opened Friday 16:00, closed Monday 10:00 Berlin time is 2.0 business hours."""
+    """docs/kpis.md: opened Friday 16:00, closed Monday 10:00 Berlin time is 2.0 business hours."""
     # Friday 16:00-17:00 (1 h) + Monday 09:00-10:00 (1 h)
     assert _hours(OFFICE, "2026-10-16T16:00+02:00", "2026-10-19T10:00+02:00") == 2.0
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kpis.engine import KPIS
+from kpis.catalog import KPIS
 from tests.cli_runs import files_setup, invoke
 
 # the reporting time zone of the fixture's config

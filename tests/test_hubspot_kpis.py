@@ -10,7 +10,7 @@ import pytest
 import requests
 import responses
 
-from kpis.engine import KPIS
+from kpis.catalog import KPIS
 from kpis.results import ResultRow
 from sync import run
 from sync.config import ConfigError, load_config
@@ -53,7 +53,7 @@ def overall(rows: list[ResultRow]) -> dict[str, ResultRow]:
 
 @responses.activate
 def test_every_kpi_is_computed_from_a_hubspot_account(config_path: Path) -> None:
-    """Deals, contacts, subscriptions, tickets and NPS answers feed every KPI of KPIS.md."""
+    """Deals, contacts, subscriptions, tickets and NPS answers feed every KPI of the catalog."""
     FakeHubSpot.account().register()
     config = load_config(config_path)
     with Store.open(config.store_path) as store:

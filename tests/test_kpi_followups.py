@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from kpis.catalog import KPIS
 from kpis.dataset import Dataset
-from kpis.engine import KPIS
 from kpis.service import followups_per_ticket
 from tests.kpi_builders import only, owner, period, settings, ticket, values
 
@@ -61,4 +61,4 @@ def test_no_ticket_closed_is_null() -> None:
 
 def test_registered_under_its_id() -> None:
     """The engine publishes the mean under the id `followups_per_ticket`."""
-    assert KPIS["followups_per_ticket"] is followups_per_ticket
+    assert KPIS["followups_per_ticket"].function is followups_per_ticket

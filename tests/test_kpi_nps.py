@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from kpis.catalog import KPIS
 from kpis.columns import micros
 from kpis.dataset import Dataset
-from kpis.engine import KPIS
 from kpis.service import nps, survey_index
 from tests.kpi_builders import at, only, period, settings, survey
 
@@ -20,7 +20,7 @@ def _scores(*scores: int, submitted: str = "2026-10-15") -> Dataset:
 
 
 def test_worked_example() -> None:
-    """KPIS.md: 50 promoters, 30 passives and 20 detractors give an NPS of 30."""
+    """docs/kpis.md: 50 promoters, 30 passives and 20 detractors give an NPS of 30."""
     # 100 x (50 - 20) / 100 = 30
     data = _scores(*[10] * 25, *[9] * 25, *[8] * 15, *[7] * 15, *[0] * 10, *[6] * 10)
     row = only(nps(data, OCTOBER, settings()))
@@ -127,4 +127,4 @@ def test_index_counts_promoters_and_detractors_so_far() -> None:
 
 def test_registered_under_its_id() -> None:
     """The engine publishes the NPS under the id `nps`."""
-    assert KPIS["nps"] is nps
+    assert KPIS["nps"].function is nps

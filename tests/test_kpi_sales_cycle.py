@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from kpis.catalog import KpiFunction
 from kpis.dataset import Dataset
-from kpis.engine import KpiFunction
 from kpis.sales import sales_cycle_days, sales_cycle_days_median
 from tests.kpi_builders import deal, only, owner, period, settings, values
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from kpis.catalog import KpiFunction
 from kpis.columns import distinct_rows
 from kpis.dataset import Dataset
-from kpis.engine import KpiFunction
 from kpis.stages import stage_duration_days, stage_duration_days_median
 from tests.kpi_builders import deal, only, period, settings, stage, values
 

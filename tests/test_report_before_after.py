@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from kpis.catalog import KPIS
 from kpis.dataset import Dataset
-from kpis.engine import KPIS
 from kpis.reports.before_after import BeforeAfter, before_after, compare, months_before
 from kpis.results import Number, ResultRow, Unit
 from tests.kpi_builders import BERLIN, at, deal, owner, period, settings

@@ -1,7 +1,7 @@
 """The fixed cast and vocabulary of the demo CRM: owners, pipelines, sources, lists, names.
 
 Data, and the owner and stage records built from it. The numbers (chances, medians,
-factors) are tuned so that every KPI of `KPIS.md` has something plausible to show: a win
+factors) are tuned so that every KPI of `docs/kpis.md` has something plausible to show: a win
 rate around a third, a bottleneck stage, owners and lead sources that differ, a churn rate
 of a few percent a month."""
 

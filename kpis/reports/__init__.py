@@ -1,4 +1,4 @@
-"""The reports of `KPIS.md` that have tabs of their own, and what they share.
+"""The reports of `docs/kpis.md` that have tabs of their own, and what they share.
 
 Each report is a pure function returning a frozen dataclass of its own shape (a KPI is a
 list of `ResultRow`s; a report is several small tables): `kpis.reports.forecast`,

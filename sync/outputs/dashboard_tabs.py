@@ -12,23 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from kpis.catalog import HEADLINE_KPIS
 from kpis.goals import GoalResult
 from kpis.periods import GRAINS, Grain, Period
 from kpis.results import ALL, Number, ResultRow, Unit
 from sync.outputs.workbook import Cell, CellValue, Chart, Tab, status_style, unit_format
 
-HEADLINE_KPIS = (
-    "close_rate",
-    "win_rate",
-    "net_new_revenue",
-    "sales_cycle_days",
-    "customer_lifetime_value",
-    "customer_acquisition_cost",
-    "nps",
-    "churn_rate",
-    "time_to_resolution_hours",
-    "email_list_growth_rate",
-)
 COMPARISON_HEADER = (
     "kpi",
     "period",
