@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -110,13 +110,15 @@ class ForecastSection(_Section):
 
 
 class SourcesSection(_Section):
-    """`[connectors.*]`: one optional table per row of `connectors/registry.py`."""
+    """`[connectors.*]`: one optional table per source; `sources_section` adds the tables."""
+
+    sources: ClassVar[tuple[Source[Any, Any], ...]] = ()
 
     def configured(self) -> list[tuple[Source[Any, Any], Any]]:
-        """The configured sources and their settings, in the registry's order."""
+        """The configured sources and their settings, in the order of the rows."""
         return [
             (source, settings)
-            for source in SOURCES
+            for source in self.sources
             if (settings := getattr(self, source.key)) is not None
         ]
 
@@ -134,15 +136,20 @@ class SourcesSection(_Section):
         return self
 
 
-# the tables come from the registry, so a new source needs no line here; mypy sees the base
+def sources_section(sources: Sequence[Source[Any, Any]]) -> type[SourcesSection]:
+    """The `[connectors]` model with one optional `[connectors.<key>]` table per row."""
+    fields: dict[str, Any] = {source.key: (source.settings | None, None) for source in sources}
+    section = create_model("ConnectorsSection", __base__=SourcesSection, **fields)
+    section.sources = tuple(sources)
+    return section
+
+
+# the tables come from the registry, so a new source needs no line here; mypy, which cannot
+# follow `create_model`, sees the base
 if TYPE_CHECKING:
     ConnectorsSection = SourcesSection
 else:
-    ConnectorsSection = create_model(
-        "ConnectorsSection",
-        __base__=SourcesSection,
-        **{source.key: (source.settings | None, None) for source in SOURCES},
-    )
+    ConnectorsSection = sources_section(SOURCES)
 
 
 WORKBOOK_SUFFIX = ".xlsx"
