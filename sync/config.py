@@ -14,23 +14,23 @@ from collections.abc import Sequence
 from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
 
-from connectors.activecampaign import FieldMap, Options, normalize_base_url
 from connectors.errors import ConfigurationError
-from connectors.hubspot.options import DEFAULTS as HUBSPOT
-from connectors.hubspot.options import HubSpotOptions
+from connectors.registry import SOURCES
+from connectors.settings import Section as _Section
+from connectors.settings import currency_code, known_zone
+from connectors.source import Source
 from kpis.business_hours import check_country
 from kpis.catalog import KPIS
 from kpis.periods import GRAINS
@@ -39,7 +39,6 @@ from kpis.settings import BusinessHoursSpec, KpiSettings, MonthlySpend
 CONFIG_ENV = "CRMKPI_CONFIG"
 DEFAULT_CONFIG = Path("crmkpi.toml")
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -47,17 +46,6 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 class ConfigError(ConfigurationError):
     """A configuration that cannot be used; the message is meant for the user as it is."""
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _currency_code(value: str) -> str:
-    code = value.strip().upper()
-    if not _CURRENCY.match(code):
-        raise ValueError(f"{value!r} is not a three-letter ISO 4217 currency code")
-    return code
 
 
 PublishedGrain = Literal["week", "month", "quarter", "year"]
@@ -78,18 +66,12 @@ class ReportingSection(_Section):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"{value!r} is not an IANA time zone name (like Europe/Berlin)"
-            ) from None
-        return value
+        return known_zone(value)
 
     @field_validator("currency")
     @classmethod
     def _code(cls, value: str) -> str:
-        return _currency_code(value)
+        return currency_code(value)
 
     @field_validator("periods")
     @classmethod
@@ -113,7 +95,7 @@ class CurrencySection(_Section):
     @field_validator("rates")
     @classmethod
     def _codes(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
-        return {_currency_code(code): rate for code, rate in value.items()}
+        return {currency_code(code): rate for code, rate in value.items()}
 
 
 class KpisSection(_Section):
@@ -125,120 +107,47 @@ class ForecastSection(_Section):
     months: int = Field(default=6, ge=1, le=36)
 
 
-class FilesSource(_Section):
-    path: Path
-    name: str = "files"
+class SourcesSection(_Section):
+    """`[connectors.*]`: one optional table per source; `sources_section` adds the tables."""
 
+    sources: ClassVar[tuple[Source[Any, Any], ...]] = ()
 
-class DemoSource(_Section):
-    seed: int = 7
-    scale: float = Field(default=1.0, gt=0, le=10_000)
-    anchor: date | None = None
-    name: str = "demo"
-
-
-class HubSpotSource(_Section):
-    """`[connectors.hubspot]`: which property holds what, for this account (docs/hubspot.md)."""
-
-    name: str = "hubspot"
-    campaign_property: str = Field(default=HUBSPOT.campaign_property, min_length=1)
-    churn_date_property: str = Field(default=HUBSPOT.churn_date_property, min_length=1)
-    followups_property: str = Field(default=HUBSPOT.followups_property, min_length=1)
-    upsell_deal_types: tuple[str, ...] = HUBSPOT.upsell_deal_types
-    lost_reason_property: str = Field(default=HUBSPOT.lost_reason_property, min_length=1)
-    lead_source_property: str = Field(default=HUBSPOT.lead_source_property, min_length=1)
-    deal_probability_property: str = Field(default=HUBSPOT.deal_probability_property, min_length=1)
-    company_currency: str | None = HUBSPOT.company_currency
-    nps_surveys: bool = HUBSPOT.nps_surveys
-    email_subscriptions: bool = HUBSPOT.email_subscriptions
-    search_overlap_minutes: int = Field(default=HUBSPOT.search_overlap_minutes, ge=0, le=1440)
-
-    @field_validator("company_currency")
-    @classmethod
-    def _code(cls, value: str | None) -> str | None:
-        return None if value is None else _currency_code(value)
-
-    def options(self) -> HubSpotOptions:
-        return HubSpotOptions(**self.model_dump(exclude={"name"}))
-
-
-_AC = FieldMap()
-
-
-class ActiveCampaignSource(_Section):
-    """`[connectors.activecampaign]`: the API URL and which custom fields hold what, by title
-    ("" switches a mapping off; docs/activecampaign.md)."""
-
-    base_url: str
-    name: str = "activecampaign"
-    timezone: str | None = None
-    lost_reason_field: str | None = _AC.lost_reason
-    campaign_field: str | None = _AC.campaign
-    source_field: str | None = _AC.source
-    churn_date_field: str | None = _AC.churn_date
-    expected_close_field: str | None = _AC.expected_close
-    upsell_pipelines: tuple[str, ...] = ()
-    upsell_field: str | None = None
-    upsell_values: tuple[str, ...] = ()
-    deleted_sweep_days: int = Field(default=7, ge=1, le=90)
-    history_from_activities: bool = True
-
-    @field_validator("base_url")
-    @classmethod
-    def _api_url(cls, value: str) -> str:
-        return normalize_base_url(value)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        return None if value is None else ReportingSection._known_zone(value)
-
-    @model_validator(mode="after")
-    def _upsell_pair(self) -> ActiveCampaignSource:
-        if bool((self.upsell_field or "").strip()) != bool(self.upsell_values):
-            raise ValueError("upsell_field and upsell_values go together: set both or neither")
-        return self
-
-    def field_map(self) -> FieldMap:
-        return FieldMap(
-            lost_reason=self.lost_reason_field,
-            campaign=self.campaign_field,
-            source=self.source_field,
-            churn_date=self.churn_date_field,
-            expected_close=self.expected_close_field,
-            upsell_pipelines=self.upsell_pipelines,
-            upsell_field=self.upsell_field,
-            upsell_values=self.upsell_values,
-        )
-
-    def sync_options(self, reporting_zone: ZoneInfo) -> Options:
-        """Naive timestamps are in `timezone`, by default the reporting time zone."""
-        return Options(
-            timezone=ZoneInfo(self.timezone) if self.timezone else reporting_zone,
-            sweep_days=self.deleted_sweep_days,
-            history_from_activities=self.history_from_activities,
-        )
-
-
-class ConnectorsSection(_Section):
-    files: FilesSource | None = None
-    demo: DemoSource | None = None
-    hubspot: HubSpotSource | None = None
-    activecampaign: ActiveCampaignSource | None = None
+    def configured(self) -> list[tuple[Source[Any, Any], Any]]:
+        """The configured sources and their settings, in the order of the rows."""
+        return [
+            (source, settings)
+            for source in self.sources
+            if (settings := getattr(self, source.key)) is not None
+        ]
 
     @property
     def names(self) -> frozenset[str]:
         """The names of the configured sources: only their records count in the KPIs."""
-        sources = (self.files, self.demo, self.hubspot, self.activecampaign)
-        return frozenset(source.name for source in sources if source is not None)
+        return frozenset(settings.name for _, settings in self.configured())
 
     @model_validator(mode="after")
-    def _distinct_names(self) -> ConnectorsSection:
-        sources = (self.files, self.demo, self.hubspot, self.activecampaign)
-        names = [source.name for source in sources if source is not None]
-        if len(set(names)) != len(names):
-            raise ValueError(f"two sources share the name {names[0]!r}; give each its own name")
+    def _distinct_names(self) -> SourcesSection:
+        names = [settings.name for _, settings in self.configured()]
+        repeated = [name for name in names if names.count(name) > 1]
+        if repeated:
+            raise ValueError(f"two sources share the name {repeated[0]!r}; give each its own name")
         return self
+
+
+def sources_section(sources: Sequence[Source[Any, Any]]) -> type[SourcesSection]:
+    """The `[connectors]` model with one optional `[connectors.<key>]` table per row."""
+    fields: dict[str, Any] = {source.key: (source.settings | None, None) for source in sources}
+    section = create_model("ConnectorsSection", __base__=SourcesSection, **fields)
+    section.sources = tuple(sources)
+    return section
+
+
+# the tables come from the registry, so a new source needs no line here; mypy, which cannot
+# follow `create_model`, sees the base
+if TYPE_CHECKING:
+    ConnectorsSection = SourcesSection
+else:
+    ConnectorsSection = sources_section(SOURCES)
 
 
 WORKBOOK_SUFFIX = ".xlsx"
@@ -359,7 +268,7 @@ class BusinessHours(_Section):
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
         if value is not None:
-            ReportingSection._known_zone(value)
+            known_zone(value)
         return value
 
     @field_validator("days")
@@ -422,7 +331,7 @@ class SpendEntry(_Section):
     @field_validator("currency")
     @classmethod
     def _code(cls, value: str | None) -> str | None:
-        return None if value is None else _currency_code(value)
+        return None if value is None else currency_code(value)
 
     def monthly(self) -> MonthlySpend:
         year, month = self.month.split("-")

@@ -10,19 +10,13 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-import requests
-
-from connectors.activecampaign import AccessError
-from connectors.activecampaign import connect as connect_activecampaign
-from connectors.activecampaign.catalog import Catalog
 from connectors.http import ApiError, AuthError
-from connectors.hubspot import HubSpotApi, probes
-from connectors.hubspot import check as check_scope
-from connectors.hubspot.endpoints import BASE_URL as HUBSPOT_API
+from connectors.source import Check, CheckContext, Source
 from kpis.columns import NO_LABEL
 from kpis.money import CurrencyError, check_currencies
 from kpis.spend import check_spend_currencies
@@ -32,7 +26,7 @@ from sync.outputs.sheets import SheetsError, load_service_account, open_sheet
 from sync.outputs.sheets import key_file as sheets_key_file
 from sync.run import kpi_settings
 from sync.schedule import next_run_time
-from sync.secrets import ACTIVECAMPAIGN_API_TOKEN, HUBSPOT_TOKEN, load_secrets
+from sync.secrets import Secrets, load_secrets
 from sync.store import Store
 
 CONFIG_CHECK = "config"
@@ -44,14 +38,6 @@ UNEXPECTED_FIX = (
     "the check met an error it does not know (the other checks ran); if the line above does "
     "not say what to change, please report it"
 )
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
 
 
 CheckFunction = Callable[["Config", datetime], list["Check"]]
@@ -100,8 +86,7 @@ def _secret_values(config: Config) -> list[str]:
     except Exception:
         # the checks that need the secrets report this themselves
         return []
-    tokens = (secrets.hubspot_token, secrets.activecampaign_api_token)
-    values = [token.get_secret_value() for token in tokens if token is not None]
+    values = [token.get_secret_value() for token in secrets.tokens.values()]
     # an error message may quote a value as its repr, e.g. requests' InvalidHeader for a token
     # with a line break in it, so the escaped spelling is masked as well
     spellings = {spelling for value in values for spelling in (value, repr(value)[1:-1])}
@@ -167,114 +152,37 @@ def _unconfigured(config: Config, sources: dict[str, int]) -> list[Check]:
 
 
 def _sources(config: Config, now: datetime) -> list[Check]:
-    sources = config.connectors
-    checks = []
-    if sources.demo is not None:
-        demo = sources.demo
-        anchor = demo.anchor or "today"
-        checks.append(
-            Check(
-                f"source {demo.name}",
-                True,
-                f"demo CRM, seed {demo.seed}, scale {demo.scale}, up to {anchor}",
-            )
-        )
-    if sources.files is not None:
-        folder = config.resolve(sources.files.path)
-        name = f"source {sources.files.name}"
-        if not folder.is_dir():
-            checks.append(
-                Check(name, False, f"{folder} is not a folder", "set [connectors.files] path")
-            )
-        else:
-            found = sorted(p.name for p in folder.glob("*.csv"))
-            checks.append(
-                Check(
-                    name,
-                    bool(found),
-                    f"{folder}: {', '.join(found) or 'no CSV files'}",
-                    "export your CRM as described in docs/files-format.md",
-                )
-            )
-    if not checks and sources.hubspot is None and sources.activecampaign is None:
-        checks.append(
+    """Each configured source's own checks (`connectors/registry.py`), each apart from the
+    others, so one that stops leaves the rest standing."""
+    configured = config.connectors.configured()
+    if not configured:
+        return [
             Check(
                 "sources",
                 False,
                 "no source is configured",
                 "uncomment the [connectors.*] section of your CRM, or [connectors.demo]",
             )
-        )
-    return checks
-
-
-def _hubspot(config: Config, now: datetime) -> list[Check]:
-    """The token, HubSpot's reachability, and each scope the configured sync needs."""
-    source = config.connectors.hubspot
-    if source is None:
-        return []
-    name = f"source {source.name}"
-    fix = "put the private app's access token in the environment or in .env beside the config"
-    try:
-        token = load_secrets(config.base_dir).hubspot_token
-    except ConfigError as exc:
-        return [Check(f"{name} token", False, str(exc), fix)]
-    if token is None:
-        return [Check(f"{name} token", False, f"{HUBSPOT_TOKEN} is not set", fix)]
-    api = HubSpotApi(token, requests.Session(), attempts=1)
+        ]
     checks: list[Check] = []
-    for probe in probes(source.options()):
+    for source, settings in configured:
         try:
-            outcome = check_scope(api, probe)
-        except AuthError as exc:
-            fix = f"set {HUBSPOT_TOKEN} to the access token shown on the private app's page"
-            return [*checks, Check(f"{name} token", False, str(exc), fix)]
-        except ApiError as exc:
-            fix = "check the network and proxy (HTTPS_PROXY); see https://status.hubspot.com"
-            return [*checks, Check(f"{name} api", False, str(exc), fix)]
-        if not checks:
-            pacer = api.pacer
-            pace = f"{pacer.pace} requests per {pacer.interval:g} s (HubSpot allows {pacer.limit})"
-            checks.append(Check(f"{name} api", True, f"{HUBSPOT_API} answers; pacing at {pace}"))
-            checks.append(Check(f"{name} token", True, f"{HUBSPOT_TOKEN} is accepted"))
-        also = f", or set {probe.optional} under [connectors.hubspot]" if probe.optional else ""
-        checks.append(
-            Check(
-                f"{name} scope {probe.scope}",
-                outcome.ok,
-                outcome.refused or f"reads {probe.needed_for}",
-                f"add {probe.scope} on the Scopes tab of the private app{also}",
+            checks.extend(source.checks(settings, _check_context(config, source)))
+        except Exception as exc:
+            checks.append(
+                Check(source.key, False, f"the check stopped: {_error(exc)}", UNEXPECTED_FIX)
             )
-        )
     return checks
 
 
-def _activecampaign(config: Config, now: datetime) -> list[Check]:
-    """The API URL and key (`GET /api/3/users/me`), then the mapped custom field titles."""
-    source = config.connectors.activecampaign
-    if source is None:
-        return []
-    name = f"source {source.name}"
-    fix = "base_url and the key are both under Settings > Developer > API Access"
+def _check_context(config: Config, source: Source[Any, Any]) -> CheckContext:
+    """What `source`'s checks receive; the secrets are read for a source with a token only."""
+    if source.token is None:
+        return CheckContext(config.base_dir, Secrets())
     try:
-        key = load_secrets(config.base_dir).activecampaign_api_token
+        return CheckContext(config.base_dir, load_secrets(config.base_dir))
     except ConfigError as exc:
-        return [Check(name, False, str(exc), f"put the key alone in the environment; {fix}")]
-    if key is None:
-        detail = f"{ACTIVECAMPAIGN_API_TOKEN} is not set"
-        return [Check(name, False, detail, f"put the key in the environment or in .env; {fix}")]
-    client = connect_activecampaign(source.base_url, key.get_secret_value(), requests.Session())
-    try:
-        user = client.check_access()
-        missing = Catalog(client, source.field_map()).missing_titles()
-    except (AccessError, ApiError) as exc:
-        return [Check(name, False, str(exc), fix)]
-    who = user.get("email") or user.get("username") or "its user"
-    checks = [Check(name, True, f"{source.base_url} accepts the API key of {who}")]
-    fields = "every mapped custom field exists"
-    if missing:
-        fields = f"no custom field titled {', '.join(map(repr, missing))}; those values stay empty"
-    return [*checks, Check(f"{name} fields", True, fields)]
+        return CheckContext(config.base_dir, None, str(exc))
 
 
 def _currencies(config: Config, now: datetime) -> list[Check]:
@@ -389,8 +297,6 @@ def _schedule(config: Config, now: datetime) -> list[Check]:
 CHECKS: tuple[tuple[str, CheckFunction], ...] = (
     ("store", _store),
     ("sources", _sources),
-    ("hubspot", _hubspot),
-    ("activecampaign", _activecampaign),
     ("currencies", _currencies),
     ("outputs", _outputs),
     ("sheets", _sheets),

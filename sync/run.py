@@ -9,20 +9,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import requests
 
-from connectors.activecampaign import ActiveCampaignConnector, store_lookup
-from connectors.activecampaign import connect as connect_activecampaign
 from connectors.base import Connector
 from connectors.clock import Clock
-from connectors.demo import DemoConnector
-from connectors.files import FilesConnector
 from connectors.http import Pacers
-from connectors.hubspot import HubSpotConnector
+from connectors.source import MissingToken, Source, SourceContext, Tokens
 from kpis.engine import compute
 from kpis.periods import Period, parse_period, recent_periods
 from kpis.results import ResultRow
@@ -34,7 +31,7 @@ from sync.outputs.sheets import SheetsApi, sheet_spend
 from sync.outputs.sheets import connect as connect_sheet
 from sync.outputs.sheets import publish as publish_sheet
 from sync.pull import ProgressCallback, PullReport, pull
-from sync.secrets import ACTIVECAMPAIGN_API_TOKEN, HUBSPOT_TOKEN, Secrets, load_secrets
+from sync.secrets import load_secrets
 from sync.store import Store
 
 logger = logging.getLogger(__name__)
@@ -51,84 +48,41 @@ class PublishReport:
         return f"published {self.rows:,} KPI rows over {self.periods} periods to {written}"
 
 
-@dataclass(frozen=True)
-class SourceContext:
-    """What building a connector may need beyond its config section.
-
-    `session` is the one HTTP session of the run (inject a fake one in tests); `store` lets
-    a connector compare what it pulls with what it stored before, read-only; `pacers` paces
-    each API account, across runs when the caller keeps it (the daemon does).
-    """
-
-    now: datetime
-    secrets: Secrets
-    session: requests.Session
-    store: Store | None = None
-    pacers: Pacers = field(default_factory=Pacers)
+def source_context(
+    config: Config,
+    *,
+    now: datetime,
+    secrets: Tokens,
+    session: requests.Session,
+    store: Store | None = None,
+    pacers: Pacers | None = None,
+) -> SourceContext:
+    """What the sources of `config` are built with: the run's session, store and secrets, the
+    reporting time zone and the config's folder."""
+    return SourceContext(
+        now=now,
+        secrets=secrets,
+        session=session,
+        zone=config.reporting.zone,
+        base_dir=config.base_dir,
+        store=store,
+        pacers=pacers or Pacers(),
+    )
 
 
 def build_connectors(config: Config, context: SourceContext) -> list[Connector]:
-    """The configured sources; the demo is anchored at today in the reporting time zone."""
-    now = context.now
-    connectors: list[Connector] = []
-    sources = config.connectors
-    if sources.demo is not None:
-        anchor = sources.demo.anchor or now.astimezone(config.reporting.zone).date()
-        connectors.append(
-            DemoConnector(
-                name=sources.demo.name,
-                seed=sources.demo.seed,
-                scale=sources.demo.scale,
-                anchor=anchor,
-            )
-        )
-    if sources.files is not None:
-        connectors.append(
-            FilesConnector(
-                config.resolve(sources.files.path),
-                name=sources.files.name,
-                zone=config.reporting.zone,
-            )
-        )
-    if sources.hubspot is not None:
-        token = context.secrets.hubspot_token
-        if token is None:
-            raise ConfigError(
-                f"connectors.hubspot: {HUBSPOT_TOKEN} is not set; put the private app's access "
-                "token in the environment or in a .env file beside the config"
-            )
-        hubspot = sources.hubspot
-        connectors.append(
-            HubSpotConnector(
-                token,
-                context.session,
-                name=hubspot.name,
-                options=hubspot.options(),
-                clock=lambda: now,
-                pacers=context.pacers,
-            )
-        )
-    if sources.activecampaign is not None:
-        ac = sources.activecampaign
-        key = context.secrets.activecampaign_api_token
-        if key is None:
-            raise ConfigError(
-                f"connectors.activecampaign: {ACTIVECAMPAIGN_API_TOKEN} is not set; put the API "
-                "key (Settings > Developer) in the environment or in a .env file beside the config"
-            )
-        connectors.append(
-            ActiveCampaignConnector(
-                connect_activecampaign(
-                    ac.base_url, key.get_secret_value(), context.session, pacers=context.pacers
-                ),
-                now=now,
-                name=ac.name,
-                fields=ac.field_map(),
-                options=ac.sync_options(config.reporting.zone),
-                lookup=store_lookup(context.store, ac.name),
-            )
-        )
-    return connectors
+    """The configured sources, in the registry's order (`connectors/registry.py`)."""
+    return [connector for _, connector in _built(config, context)]
+
+
+def _built(config: Config, context: SourceContext) -> list[tuple[Source[Any, Any], Connector]]:
+    built: list[tuple[Source[Any, Any], Connector]] = []
+    for source, settings in config.connectors.configured():
+        try:
+            built.append((source, source.build(settings, context)))
+        except MissingToken as exc:
+            raise ConfigError(f"connectors.{source.key}: {exc}") from None
+    return built
 
 
 def report_periods(config: Config, now: datetime, label: str | None = None) -> list[Period]:
@@ -176,24 +130,25 @@ def run_pull(
     pacers: Pacers | None = None,
 ) -> PullReport:
     """Pull every configured source; `pacers` defaults to a fresh registry (one command)."""
-    context = SourceContext(
+    context = source_context(
+        config,
         now=clock(),
         secrets=load_secrets(config.base_dir),
         session=session or requests.Session(),
         store=store,
         pacers=pacers or Pacers(),
     )
-    connectors = build_connectors(config, context)
-    if not connectors:
+    built = _built(config, context)
+    if not built:
         raise ConfigError(
             "connectors: no source is configured; uncomment the section of your CRM "
             "([connectors.hubspot], [connectors.activecampaign] or [connectors.files]), "
             "or [connectors.demo] for the built-in demo"
         )
-    for connector in connectors:
-        if isinstance(connector, ActiveCampaignConnector):
-            # a wrong base_url or API key stops the pull in one line, before the store is touched
-            connector.check_access()
+    for source, connector in built:
+        if source.before_pull is not None:
+            source.before_pull(connector)
+    connectors = [connector for _, connector in built]
     return pull(store, connectors, full=full, now=clock, progress=progress)
 
 

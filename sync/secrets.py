@@ -8,24 +8,28 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
 from pydantic import SecretStr
 
+from connectors.registry import TOKEN_VARIABLES
 from sync.config import ConfigError
 
-HUBSPOT_TOKEN = "HUBSPOT_TOKEN"  # noqa: S105 - the variable's name, not a token
-ACTIVECAMPAIGN_API_TOKEN = "ACTIVECAMPAIGN_API_TOKEN"  # noqa: S105 - the variable's name
 GOOGLE_APPLICATION_CREDENTIALS = "GOOGLE_APPLICATION_CREDENTIALS"
 
 
 @dataclass(frozen=True)
 class Secrets:
-    hubspot_token: SecretStr | None = None
-    activecampaign_api_token: SecretStr | None = None
+    """The sources' tokens by environment variable (`connectors/registry.py` names them), and
+    the Google service-account key file."""
+
+    tokens: Mapping[str, SecretStr] = field(default_factory=dict)
     google_credentials_file: Path | None = None
+
+    def token(self, variable: str) -> SecretStr | None:
+        return self.tokens.get(variable)
 
 
 def load_secrets(config_dir: Path, environ: Mapping[str, str] | None = None) -> Secrets:
@@ -39,12 +43,10 @@ def load_secrets(config_dir: Path, environ: Mapping[str, str] | None = None) -> 
     def value(name: str) -> str | None:
         return env.get(name) or from_file.get(name) or None
 
-    hubspot = _token(HUBSPOT_TOKEN, value(HUBSPOT_TOKEN))
-    activecampaign = _token(ACTIVECAMPAIGN_API_TOKEN, value(ACTIVECAMPAIGN_API_TOKEN))
+    tokens = {name: _token(name, value(name)) for name in TOKEN_VARIABLES}
     credentials = value(GOOGLE_APPLICATION_CREDENTIALS)
     return Secrets(
-        hubspot_token=SecretStr(hubspot) if hubspot else None,
-        activecampaign_api_token=SecretStr(activecampaign) if activecampaign else None,
+        tokens={name: SecretStr(token) for name, token in tokens.items() if token},
         google_credentials_file=Path(credentials) if credentials else None,
     )
 

@@ -30,7 +30,7 @@ from sync.cli import app
 from sync.config import ConfigError, parse_config
 from sync.doctor import run_checks
 from sync.pull import pull
-from sync.run import SourceContext, build_connectors
+from sync.run import build_connectors, source_context
 from sync.secrets import Secrets
 from sync.store import Store
 from tests.fixtures.activecampaign.fake import BASE, NOW, TOKEN, FakeAccount, connector
@@ -125,7 +125,7 @@ def test_a_bad_section_is_refused_naming_the_key(
 def test_a_missing_key_is_a_config_error_naming_the_variable(tmp_path: Path) -> None:
     """Without ACTIVECAMPAIGN_API_TOKEN the source cannot be built, and the message says so."""
     config = parse_config(_section(), tmp_path / "crmkpi.toml")
-    context = SourceContext(now=NOW, secrets=Secrets(), session=requests.Session())
+    context = source_context(config, now=NOW, secrets=Secrets(), session=requests.Session())
     with pytest.raises(ConfigError, match="ACTIVECAMPAIGN_API_TOKEN is not set"):
         build_connectors(config, context)
 
@@ -133,8 +133,9 @@ def test_a_missing_key_is_a_config_error_naming_the_variable(tmp_path: Path) -> 
 def test_the_configured_source_is_built_with_its_name_and_key(tmp_path: Path) -> None:
     """The key comes from the run's secrets; the connector carries the section's name."""
     config = parse_config(_section(name="ac-eu"), tmp_path / "crmkpi.toml")
-    secrets = Secrets(activecampaign_api_token=SecretStr(TOKEN))
-    (built,) = build_connectors(config, SourceContext(NOW, secrets, requests.Session()))
+    secrets = Secrets({"ACTIVECAMPAIGN_API_TOKEN": SecretStr(TOKEN)})
+    context = source_context(config, now=NOW, secrets=secrets, session=requests.Session())
+    (built,) = build_connectors(config, context)
     assert isinstance(built, ActiveCampaignConnector)
     assert built.name == "ac-eu"
     assert TOKEN not in repr(built.client)

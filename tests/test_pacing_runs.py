@@ -88,10 +88,12 @@ def test_a_hubspot_source_takes_its_pacers_from_the_runs_registry(tmp_path: Path
     """`build_connectors` hands the context's registry to HubSpot too: one pacer per token."""
     path = tmp_path / "crmkpi.toml"
     path.write_text("[connectors.hubspot]\n", encoding="utf-8")
-    secrets = Secrets(hubspot_token=SecretStr("pat-na1-00000000-0000-0000-0000-000000000000"))
-    pacers = Pacers()
-    context = run.SourceContext(NOW, secrets, requests.Session(), pacers=pacers)
-    (first,) = run.build_connectors(load_config(path), context)
+    secrets = Secrets({"HUBSPOT_TOKEN": SecretStr("pat-na1-00000000-0000-0000-0000-000000000000")})
+    config = load_config(path)
+    context = run.source_context(
+        config, now=NOW, secrets=secrets, session=requests.Session(), pacers=Pacers()
+    )
+    (first,) = run.build_connectors(config, context)
     (again,) = run.build_connectors(load_config(path), context)
     assert isinstance(first, HubSpotConnector) and isinstance(again, HubSpotConnector)
     assert again.api.pacer is first.api.pacer

@@ -18,10 +18,10 @@ def test_environment_provides_the_tokens(tmp_path: Path) -> None:
         tmp_path,
         {"HUBSPOT_TOKEN": FAKE, "ACTIVECAMPAIGN_API_TOKEN": FAKE + "-ac"},
     )
-    assert secrets.hubspot_token is not None
-    assert secrets.hubspot_token.get_secret_value() == FAKE
-    assert secrets.activecampaign_api_token is not None
-    assert secrets.activecampaign_api_token.get_secret_value() == FAKE + "-ac"
+    assert secrets.token("HUBSPOT_TOKEN") is not None
+    assert secrets.token("HUBSPOT_TOKEN").get_secret_value() == FAKE
+    assert secrets.token("ACTIVECAMPAIGN_API_TOKEN") is not None
+    assert secrets.token("ACTIVECAMPAIGN_API_TOKEN").get_secret_value() == FAKE + "-ac"
 
 
 def test_dotenv_beside_the_config_is_read(tmp_path: Path) -> None:
@@ -30,8 +30,8 @@ def test_dotenv_beside_the_config_is_read(tmp_path: Path) -> None:
         f"HUBSPOT_TOKEN={FAKE}\nGOOGLE_APPLICATION_CREDENTIALS=key.json\n"
     )
     secrets = load_secrets(tmp_path, {})
-    assert secrets.hubspot_token is not None
-    assert secrets.hubspot_token.get_secret_value() == FAKE
+    assert secrets.token("HUBSPOT_TOKEN") is not None
+    assert secrets.token("HUBSPOT_TOKEN").get_secret_value() == FAKE
     assert secrets.google_credentials_file == Path("key.json")
 
 
@@ -39,8 +39,8 @@ def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
     """A deployment's environment overrides a developer's `.env`."""
     (tmp_path / ".env").write_text("HUBSPOT_TOKEN=from-file\n")
     secrets = load_secrets(tmp_path, {"HUBSPOT_TOKEN": FAKE})
-    assert secrets.hubspot_token is not None
-    assert secrets.hubspot_token.get_secret_value() == FAKE
+    assert secrets.token("HUBSPOT_TOKEN") is not None
+    assert secrets.token("HUBSPOT_TOKEN").get_secret_value() == FAKE
 
 
 def test_tokens_never_show_in_repr_or_str(tmp_path: Path) -> None:
@@ -48,14 +48,14 @@ def test_tokens_never_show_in_repr_or_str(tmp_path: Path) -> None:
     secrets = load_secrets(tmp_path, {"HUBSPOT_TOKEN": FAKE})
     assert FAKE not in repr(secrets)
     assert FAKE not in str(secrets)
-    assert FAKE not in f"{secrets.hubspot_token}"
+    assert FAKE not in f"{secrets.token('HUBSPOT_TOKEN')}"
 
 
 def test_unset_tokens_are_none(tmp_path: Path) -> None:
     """Without environment or `.env`, every secret is None rather than an empty string."""
     secrets = load_secrets(tmp_path, {"HUBSPOT_TOKEN": ""})
-    assert secrets.hubspot_token is None
-    assert secrets.activecampaign_api_token is None
+    assert secrets.token("HUBSPOT_TOKEN") is None
+    assert secrets.token("ACTIVECAMPAIGN_API_TOKEN") is None
     assert secrets.google_credentials_file is None
 
 
@@ -68,7 +68,7 @@ def test_blanks_around_a_token_are_dropped(
     tmp_path: Path, value: str, expected: str | None
 ) -> None:
     """A pasted token with a line break after it is the token."""
-    token = load_secrets(tmp_path, environ={"HUBSPOT_TOKEN": value}).hubspot_token
+    token = load_secrets(tmp_path, environ={"HUBSPOT_TOKEN": value}).token("HUBSPOT_TOKEN")
     assert (None if token is None else token.get_secret_value()) == expected
 
 

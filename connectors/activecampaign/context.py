@@ -6,12 +6,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from connectors.activecampaign.catalog import Catalog
 from connectors.activecampaign.client import AccountClient
 from connectors.activecampaign.settings import FieldMap, Options
 from connectors.schema import Contact, Deal, Record
+from connectors.source import RecordReader
 
 logger = logging.getLogger("connectors.activecampaign")
 
@@ -22,12 +22,6 @@ Lookup = Callable[[str, str], Record | None]
 def no_lookup(kind: str, record_id: str) -> Record | None:
     """A lookup for a connector with no store behind it: nothing was stored before."""
     return None
-
-
-class RecordReader(Protocol):
-    """A store's read side, as `sync.store.Store.record` offers it."""
-
-    def record(self, source: str, kind: str, record_id: str) -> Record | None: ...
 
 
 def store_lookup(store: RecordReader | None, source: str) -> Lookup:

@@ -1,8 +1,8 @@
 """The account-specific mapping: which HubSpot property holds what the KPIs need.
 
-The defaults fit a stock HubSpot account (docs/hubspot.md explains each). `sync/config.py`
-reads `[connectors.hubspot]` into these options and takes its defaults from `DEFAULTS`, so
-they are written down once.
+The defaults fit a stock HubSpot account (docs/hubspot.md explains each). `source.py` reads
+`[connectors.hubspot]` into these options and takes its defaults from `DEFAULTS`, so they are
+written down once.
 """
 
 from __future__ import annotations
