@@ -132,7 +132,7 @@ def test_service_kpis_match_the_hand_computed_october(tmp_path: Path) -> None:
     ids=["no-go-live", "go-live"],
 )
 def test_publish_writes_every_tab(tmp_path: Path, go_live: bool, comparison: list[str]) -> None:
-    """A publish writes the tabs of DESIGN.md; Before vs after only with a go-live date."""
+    """A publish writes the tabs of docs/sheets.md; Before vs after only with a go-live date."""
     text = FILES_CONFIG
     if go_live:
         text = text.replace('currency = "EUR"', 'currency = "EUR"\ncrm_go_live = 2026-10-01')

@@ -54,7 +54,7 @@ def test_relative_paths_are_relative_to_the_file(tmp_path: Path) -> None:
 
 
 def test_design_example_sections_are_accepted(tmp_path: Path) -> None:
-    """Business hours, spend and goals as DESIGN.md writes them are parsed into typed values."""
+    """Business hours, spend and goals as config.example.toml writes them parse to typed values."""
     text = """
 [reporting]
 timezone = "Europe/Berlin"

@@ -41,7 +41,7 @@ def _row(
 
 
 def test_kpi_header_is_exact() -> None:
-    """The KPIs-tab header is the one DESIGN.md fixes, column for column."""
+    """The KPIs-tab header is the one docs/sheets.md and the README fix, column for column."""
     assert KPI_HEADER == (
         "period",
         "period_start",

@@ -1,4 +1,4 @@
-"""The files connector: a folder of CSV files in the normalized schema (DESIGN.md, Files connector).
+"""The files connector: a folder of CSV files in the normalized schema (docs/files-format.md).
 
 Each file is one stream. Its cursor holds the fingerprint of the file's content (for deals,
 of `deals.csv` and `stage_history.csv` together) and the last line committed. An unchanged,

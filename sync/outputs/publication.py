@@ -1,7 +1,7 @@
 """Everything one publish shows, computed once from the data, and the workbook it becomes.
 
 Every output (the .xlsx, Google Sheets) renders the same `Workbook`, so the tabs and their
-order are decided here, in the order of DESIGN.md.
+order are decided here, in the order docs/sheets.md lists.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def prepare(
 
 
 def workbook(publication: Publication) -> Workbook:
-    """The tabs of DESIGN.md; Before vs after only when a go-live date is set."""
+    """The tabs of docs/sheets.md; Before vs after only when a go-live date is set."""
     currency = publication.currency
     comparison = publication.before_after
     return Workbook(
