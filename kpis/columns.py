@@ -14,7 +14,7 @@ is a `Labels` column of codes into its distinct values; ids are plain lists.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import Field, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Self, TypeAlias, cast
@@ -171,6 +171,8 @@ class RecordColumns:
     """
 
     RECORD: ClassVar[type[Any]]
+    # set by `dataclass` on each subclass; declared so that `dataclasses.fields` takes one
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
 
     @classmethod
     def fields(cls) -> tuple[FieldColumn, ...]:
@@ -311,7 +313,7 @@ def _check(table: type[RecordColumns], *extra: str) -> None:
     need not be the schema's.
     """
     empty = table()
-    declared = {item.name for item in fields(cast(Any, table))} - set(extra)
+    declared = {item.name for item in fields(table)} - set(extra)
     derived = {column.name: column.kind for column in table.fields()}
     if declared != set(derived):
         raise TypeError(f"{table.__name__} declares {sorted(declared)}, not {sorted(derived)}")
