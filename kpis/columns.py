@@ -14,10 +14,10 @@ is a `Labels` column of codes into its distinct values; ids are plain lists.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import Field, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeAlias
+from typing import Any, ClassVar, Self, TypeAlias, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -25,10 +25,12 @@ import numpy.typing as npt
 from connectors.schema import (
     Contact,
     Deal,
+    StageVisit,
     SubscriptionEvent,
     SurveyResponse,
     Ticket,
 )
+from kpis.fields import FieldColumn, Kind, record_fields
 
 Instants: TypeAlias = npt.NDArray[np.int64]
 Codes: TypeAlias = npt.NDArray[np.int32]
@@ -116,10 +118,85 @@ def _empty_instants() -> Instants:
     return np.zeros(0, dtype=np.int64)
 
 
+def column_of(kind: Kind, values: Sequence[Any]) -> Any:
+    """The column of `kind` (`kpis.fields`) holding `values`, None where one is unset."""
+    if kind == "labels":
+        return Labels.of(values)
+    if kind == "instants":
+        return instants(values)
+    if kind == "integers":
+        return np.fromiter(values, dtype=np.int64, count=len(values))
+    if kind == "floats":
+        return np.fromiter(
+            (np.nan if value is None else value for value in values),
+            dtype=np.float64,
+            count=len(values),
+        )
+    return list(values)
+
+
+def column_values(kind: Kind, column: Any) -> list[Any]:
+    """Every value of a column of `kind`, in order, None where unset: `column_of` undone."""
+    if kind == "labels":
+        labels: Labels = column
+        return labels.texts()
+    if kind == "instants":
+        return [optional_instant(value) for value in column.tolist()]
+    if kind == "floats":
+        return [None if np.isnan(value) else value for value in column.tolist()]
+    # an int64 array's `tolist` gives Python ints
+    return column.tolist() if kind == "integers" else list(column)
+
+
+def value_at(kind: Kind, column: Any, at: int) -> Any:
+    """The value at position `at` of a column of `kind`, None where unset."""
+    if kind == "labels":
+        labels: Labels = column
+        return labels.at(at)
+    if kind == "instants":
+        return optional_instant(int(column[at]))
+    if kind == "integers":
+        return int(column[at])
+    if kind == "floats":
+        value = float(column[at])
+        return None if np.isnan(value) else value
+    return column[at]
+
+
+class RecordColumns:
+    """The columns of one record kind, `RECORD`: one attribute per field (`kpis.fields`).
+
+    Each subclass declares its fields with their column types, for the KPIs' static types;
+    `_check` makes sure at import that they are the schema's fields, each of its kind.
+    """
+
+    RECORD: ClassVar[type[Any]]
+    # set by `dataclass` on each subclass; declared so that `dataclasses.fields` takes one
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
+    @classmethod
+    def fields(cls) -> tuple[FieldColumn, ...]:
+        return record_fields(cls.RECORD)
+
+    @classmethod
+    def of(cls, records: Sequence[Any]) -> Self:
+        built = {
+            column.name: column_of(column.kind, [getattr(r, column.name) for r in records])
+            for column in cls.fields()
+        }
+        table: Self = cast(Any, cls)(**built)
+        return table
+
+    def __len__(self) -> int:
+        ids: Sequence[str] = getattr(self, "id")  # noqa: B009 - every record kind has an id
+        return len(ids)
+
+
 @dataclass(frozen=True)
-class DealColumns:
+class DealColumns(RecordColumns):
     """Every field of the deals but their stage history (`VisitColumns`)."""
 
+    RECORD = Deal
     source: Labels = field(default_factory=_empty_labels)
     id: Sequence[str] = ()
     pipeline_id: Labels = field(default_factory=_empty_labels)
@@ -142,35 +219,6 @@ class DealColumns:
     )
     """NaN where the deal has no probability of its own."""
 
-    def __len__(self) -> int:
-        return len(self.id)
-
-    @classmethod
-    def of(cls, deals: Sequence[Deal]) -> DealColumns:
-        return cls(
-            source=Labels.of(d.source for d in deals),
-            id=[d.id for d in deals],
-            pipeline_id=Labels.of(d.pipeline_id for d in deals),
-            stage_id=Labels.of(d.stage_id for d in deals),
-            status=Labels.of(d.status for d in deals),
-            created_at=instants(d.created_at for d in deals),
-            name=[d.name for d in deals],
-            amount=[d.amount for d in deals],
-            currency=Labels.of(d.currency for d in deals),
-            owner_id=Labels.of(d.owner_id for d in deals),
-            contact_id=Labels.of(d.contact_id for d in deals),
-            lead_source=Labels.of(d.lead_source for d in deals),
-            kind=Labels.of(d.kind for d in deals),
-            lost_reason=Labels.of(d.lost_reason for d in deals),
-            campaign=Labels.of(d.campaign for d in deals),
-            closed_at=instants(d.closed_at for d in deals),
-            expected_close_at=instants(d.expected_close_at for d in deals),
-            probability=np.fromiter(
-                (np.nan if d.probability is None else d.probability for d in deals),
-                dtype=np.float64,
-            ),
-        )
-
     def is_status(self, status: str) -> npt.NDArray[np.bool_]:
         """Which deals have `status` (`open`, `won` or `lost`)."""
         found: npt.NDArray[np.bool_] = self.status.codes == self.status.code(status)
@@ -178,9 +226,10 @@ class DealColumns:
 
 
 @dataclass(frozen=True)
-class VisitColumns:
+class VisitColumns(RecordColumns):
     """The stage history of every deal: one position per visit, by deal, in entered order."""
 
+    RECORD = StageVisit
     deal: Codes = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     """The position of the visit's deal in `DealColumns`."""
     stage_id: Labels = field(default_factory=_empty_labels)
@@ -191,20 +240,19 @@ class VisitColumns:
         return len(self.deal)
 
     @classmethod
-    def of(cls, deals: Sequence[Deal]) -> VisitColumns:
+    def of_deals(cls, deals: Sequence[Deal]) -> VisitColumns:
         visits = [(at, visit) for at, deal in enumerate(deals) for visit in deal.stage_history]
-        return cls(
+        return replace(
+            cls.of([visit for _, visit in visits]),
             deal=np.fromiter((at for at, _ in visits), dtype=np.int32, count=len(visits)),
-            stage_id=Labels.of(visit.stage_id for _, visit in visits),
-            entered_at=instants(visit.entered_at for _, visit in visits),
-            exited_at=instants(visit.exited_at for _, visit in visits),
         )
 
 
 @dataclass(frozen=True)
-class ContactColumns:
+class ContactColumns(RecordColumns):
     """The contacts' fields; a dataset may hold only the contacts that are customers."""
 
+    RECORD = Contact
     source: Labels = field(default_factory=_empty_labels)
     id: Sequence[str] = ()
     created_at: Instants = field(default_factory=_empty_instants)
@@ -212,23 +260,10 @@ class ContactColumns:
     lead_source: Labels = field(default_factory=_empty_labels)
     churned_at: Instants = field(default_factory=_empty_instants)
 
-    def __len__(self) -> int:
-        return len(self.id)
-
-    @classmethod
-    def of(cls, contacts: Sequence[Contact]) -> ContactColumns:
-        return cls(
-            source=Labels.of(c.source for c in contacts),
-            id=[c.id for c in contacts],
-            created_at=instants(c.created_at for c in contacts),
-            email=[c.email for c in contacts],
-            lead_source=Labels.of(c.lead_source for c in contacts),
-            churned_at=instants(c.churned_at for c in contacts),
-        )
-
 
 @dataclass(frozen=True)
-class TicketColumns:
+class TicketColumns(RecordColumns):
+    RECORD = Ticket
     source: Labels = field(default_factory=_empty_labels)
     id: Sequence[str] = ()
     created_at: Instants = field(default_factory=_empty_instants)
@@ -237,24 +272,10 @@ class TicketColumns:
     followups: npt.NDArray[np.int64] = field(default_factory=_empty_instants)
     pipeline: Labels = field(default_factory=_empty_labels)
 
-    def __len__(self) -> int:
-        return len(self.id)
-
-    @classmethod
-    def of(cls, tickets: Sequence[Ticket]) -> TicketColumns:
-        return cls(
-            source=Labels.of(t.source for t in tickets),
-            id=[t.id for t in tickets],
-            created_at=instants(t.created_at for t in tickets),
-            closed_at=instants(t.closed_at for t in tickets),
-            owner_id=Labels.of(t.owner_id for t in tickets),
-            followups=np.fromiter((t.followups for t in tickets), dtype=np.int64),
-            pipeline=Labels.of(t.pipeline for t in tickets),
-        )
-
 
 @dataclass(frozen=True)
-class SubscriptionColumns:
+class SubscriptionColumns(RecordColumns):
+    RECORD = SubscriptionEvent
     source: Labels = field(default_factory=_empty_labels)
     id: Sequence[str] = ()
     contact_id: Labels = field(default_factory=_empty_labels)
@@ -262,41 +283,15 @@ class SubscriptionColumns:
     action: Labels = field(default_factory=_empty_labels)
     at: Instants = field(default_factory=_empty_instants)
 
-    def __len__(self) -> int:
-        return len(self.at)
-
-    @classmethod
-    def of(cls, events: Sequence[SubscriptionEvent]) -> SubscriptionColumns:
-        return cls(
-            source=Labels.of(e.source for e in events),
-            id=[e.id for e in events],
-            contact_id=Labels.of(e.contact_id for e in events),
-            list=Labels.of(e.list for e in events),
-            action=Labels.of(e.action for e in events),
-            at=instants(e.at for e in events),
-        )
-
 
 @dataclass(frozen=True)
-class SurveyColumns:
+class SurveyColumns(RecordColumns):
+    RECORD = SurveyResponse
     source: Labels = field(default_factory=_empty_labels)
     id: Sequence[str] = ()
     score: npt.NDArray[np.int64] = field(default_factory=_empty_instants)
     submitted_at: Instants = field(default_factory=_empty_instants)
     contact_id: Labels = field(default_factory=_empty_labels)
-
-    def __len__(self) -> int:
-        return len(self.id)
-
-    @classmethod
-    def of(cls, surveys: Sequence[SurveyResponse]) -> SurveyColumns:
-        return cls(
-            source=Labels.of(s.source for s in surveys),
-            id=[s.id for s in surveys],
-            score=np.fromiter((s.score for s in surveys), dtype=np.int64),
-            submitted_at=instants(s.submitted_at for s in surveys),
-            contact_id=Labels.of(s.contact_id for s in surveys),
-        )
 
 
 @dataclass(frozen=True)
@@ -309,6 +304,31 @@ class Columns:
     tickets: TicketColumns = field(default_factory=TicketColumns)
     subscriptions: SubscriptionColumns = field(default_factory=SubscriptionColumns)
     surveys: SurveyColumns = field(default_factory=SurveyColumns)
+
+
+def _check(table: type[RecordColumns], *extra: str) -> None:
+    """Fails unless `table` declares every column of its record, of the right type, and `extra`.
+
+    The order of the declared fields is the snapshot's layout (`sync.store.snapshot`), so it
+    need not be the schema's.
+    """
+    empty = table()
+    declared = {item.name for item in fields(table)} - set(extra)
+    derived = {column.name: column.kind for column in table.fields()}
+    if declared != set(derived):
+        raise TypeError(f"{table.__name__} declares {sorted(declared)}, not {sorted(derived)}")
+    for name, kind in derived.items():
+        held = type(getattr(empty, name))
+        expected = Labels if kind == "labels" else np.ndarray if kind in _ARRAYS else tuple
+        if held is not expected:
+            raise TypeError(f"{table.__name__}.{name}: a {kind} column, not {held.__name__}")
+
+
+_ARRAYS = frozenset({"instants", "integers", "floats"})
+
+for _table in (DealColumns, ContactColumns, TicketColumns, SubscriptionColumns, SurveyColumns):
+    _check(_table)
+_check(VisitColumns, "deal")
 
 
 def group_by(codes: Codes, count: int) -> Callable[[npt.NDArray[Any]], list[npt.NDArray[Any]]]:

@@ -82,7 +82,7 @@ class Dataset:
         return Columns(
             contacts=ContactColumns.of(self.contacts),
             deals=DealColumns.of(self.deals),
-            visits=VisitColumns.of(self.deals),
+            visits=VisitColumns.of_deals(self.deals),
             tickets=TicketColumns.of(self.tickets),
             subscriptions=SubscriptionColumns.of(self.subscriptions),
             surveys=SurveyColumns.of(self.surveys),

@@ -8,13 +8,17 @@ labelled with its id.
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import cast
+from dataclasses import MISSING, dataclass, fields
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal, TypeAlias, Union, cast, get_args, get_origin, get_type_hints
 
 from connectors.files.values import (
     BadValue,
     Row,
+    Style,
     amount,
     flag,
     instant,
@@ -26,13 +30,10 @@ from connectors.files.values import (
 from connectors.schema import (
     Contact,
     Deal,
-    DealKind,
-    DealStatus,
     Owner,
     Record,
     Stage,
     StageVisit,
-    SubscriptionAction,
     SubscriptionEvent,
     SurveyResponse,
     Ticket,
@@ -75,103 +76,106 @@ def _no_key(row: Row) -> None:
     return None
 
 
-def _owner(source: str, row: Row) -> Owner:
-    return Owner(
-        source=source,
-        id=row.need("id", text),
-        name=row.get("name", text) or "",
-        email=row.get("email", text),
-    )
+_RENAMED = {"source": "lead_source"}
+"""Headers that name a field differently: the export's `source` is where a lead came from,
+while a record's `source` is the connector it came from."""
+
+Fallbacks: TypeAlias = Mapping[str, Callable[[Mapping[str, object]], object]]
+"""What the empty cell of a required field takes, from the row's other fields, by field."""
+
+_OWNER_FALLBACKS: Fallbacks = {"name": lambda fields: ""}
+_STAGE_FALLBACKS: Fallbacks = {
+    "pipeline_label": lambda fields: fields["pipeline_id"],
+    "stage_label": lambda fields: fields["stage_id"],
+}
 
 
-def _stage(source: str, row: Row) -> Stage:
-    pipeline_id = row.need("pipeline_id", text)
-    stage_id = row.need("stage_id", text)
-    return Stage(
-        source=source,
-        pipeline_id=pipeline_id,
-        pipeline_label=row.get("pipeline_label", text) or pipeline_id,
-        stage_id=stage_id,
-        stage_label=row.get("stage_label", text) or stage_id,
-        stage_order=row.get("stage_order", whole) or 0,
-        probability=row.get("probability", number),
-        is_closed=row.get("is_closed", flag) or False,
-        is_won=row.get("is_won", flag) or False,
-    )
+def _parser(hint: object) -> Callable[[str, Style], object]:
+    """How a cell is read for a field of type `hint` (not None)."""
+    if get_origin(hint) is Literal:
+        # the schema rejects any other value, naming the allowed ones
+        return lowercase
+    parsers: dict[object, Callable[[str, Style], object]] = {
+        str: text,
+        datetime: instant,
+        Decimal: amount,
+        float: number,
+        int: whole,
+        bool: flag,
+    }
+    return parsers[hint]
 
 
-def _contact(source: str, row: Row) -> Contact:
-    return Contact(
-        source=source,
-        id=row.need("id", text),
-        email=row.get("email", text),
-        created_at=row.need("created_at", instant),
-        lead_source=row.get("source", text),
-        churned_at=row.get("churned_at", instant),
-    )
+@dataclass(frozen=True, slots=True)
+class _Cell:
+    """One header read into one field: its parser, and the field's default or requirement."""
+
+    header: str
+    field: str
+    parse: Callable[[str, Style], object]
+    required: bool
+    default: object
 
 
-def deal_builder(history: Mapping[str, Sequence[StageVisit]]) -> Builder:
-    """The deals builder, attaching to each deal its visits from `stage_history.csv`."""
+@dataclass(frozen=True, slots=True)
+class _Cells:
+    """How every cell of a file's row is read, and the fallbacks of its empty ones."""
 
-    def build(source: str, row: Row) -> Deal:
-        deal_id = row.need("id", text)
-        return Deal(
-            source=source,
-            id=deal_id,
-            name=row.get("name", text),
-            pipeline_id=row.need("pipeline_id", text),
-            stage_id=row.need("stage_id", text),
-            # the schema rejects any other value, naming the allowed ones
-            status=cast(DealStatus, row.need("status", lowercase)),
-            amount=row.get("amount", amount),
-            currency=row.get("currency", text),
-            owner_id=row.get("owner_id", text),
-            contact_id=row.get("contact_id", text),
-            lead_source=row.get("source", text),
-            kind=cast(DealKind, row.get("kind", lowercase) or "new"),
-            lost_reason=row.get("lost_reason", text),
-            campaign=row.get("campaign", text),
-            created_at=row.need("created_at", instant),
-            closed_at=row.get("closed_at", instant),
-            expected_close_at=row.get("expected_close_at", instant),
-            probability=row.get("probability", number),
-            stage_history=tuple(history.get(deal_id, ())),
+    cells: tuple[_Cell, ...]
+    fallbacks: Fallbacks
+
+
+def _cells(record_type: type[Record], headers: Sequence[str], fallbacks: Fallbacks) -> _Cells:
+    hints = get_type_hints(record_type)
+    by_name = {item.name: item for item in fields(record_type)}
+    cells = []
+    for header in headers:
+        name = _RENAMED.get(header, header)
+        hint, default = hints[name], by_name[name].default
+        optional = get_origin(hint) in (Union, types.UnionType)
+        if optional:
+            (hint,) = (arg for arg in get_args(hint) if arg is not type(None))
+        required = not optional and default is MISSING and name not in fallbacks
+        cells.append(_Cell(header, name, _parser(hint), required, default))
+    return _Cells(tuple(cells), fallbacks)
+
+
+def _values(cells: _Cells, row: Row) -> dict[str, object]:
+    """The fields of a row in header order, so that the first bad cell is the one named."""
+    values: dict[str, object] = {}
+    for cell in cells.cells:
+        value = (
+            row.need(cell.header, cell.parse) if cell.required else row.get(cell.header, cell.parse)
         )
+        if value is None and cell.default is not MISSING:
+            value = cell.default
+        values[cell.field] = value
+    for name, fallback in cells.fallbacks.items():
+        if values[name] is None:
+            values[name] = fallback(values)
+    return values
+
+
+def _builder(record_type: type[Record], headers: Sequence[str], fallbacks: Fallbacks) -> Builder:
+    """The builder of a file whose `headers` are fields of `record_type` (or `_RENAMED`)."""
+    cells = _cells(record_type, headers, fallbacks)
+
+    def build(source: str, row: Row) -> Record:
+        return cast(Callable[..., Record], record_type)(source=source, **_values(cells, row))
 
     return build
 
 
-def _ticket(source: str, row: Row) -> Ticket:
-    return Ticket(
-        source=source,
-        id=row.need("id", text),
-        created_at=row.need("created_at", instant),
-        closed_at=row.get("closed_at", instant),
-        owner_id=row.get("owner_id", text),
-        followups=row.get("followups", whole) or 0,
-        pipeline=row.get("pipeline", text),
-    )
+def deal_builder(history: Mapping[str, Sequence[StageVisit]]) -> Builder:
+    """The deals builder, attaching to each deal its visits from `stage_history.csv`."""
+    cells = _cells(Deal, DEAL_HEADERS, {})
 
+    def build(source: str, row: Row) -> Deal:
+        values = _values(cells, row)
+        visits = tuple(history.get(cast(str, values["id"]), ()))
+        return Deal(source=source, **values, stage_history=visits)  # type: ignore[arg-type]
 
-def _subscription(source: str, row: Row) -> SubscriptionEvent:
-    return SubscriptionEvent(
-        source=source,
-        contact_id=row.need("contact_id", text),
-        list=row.need("list", text),
-        action=cast(SubscriptionAction, row.need("action", lowercase)),
-        at=row.need("at", instant),
-    )
-
-
-def _survey(source: str, row: Row) -> SurveyResponse:
-    return SurveyResponse(
-        source=source,
-        id=row.need("id", text),
-        contact_id=row.get("contact_id", text),
-        score=row.need("score", whole),
-        submitted_at=row.need("submitted_at", instant),
-    )
+    return build
 
 
 def visit_deal_id(row: Row) -> str | None:
@@ -192,40 +196,47 @@ def visit(row: Row) -> tuple[str, StageVisit]:
 
 HISTORY_FILE = "stage_history.csv"
 HISTORY_HEADERS = ("deal_id", "stage_id", "entered_at", "exited_at")
-
-DEALS = FileLayout(
-    "deals",
-    "deals.csv",
-    Deal.KIND,
-    (
-        "id",
-        "name",
-        "pipeline_id",
-        "stage_id",
-        "status",
-        "amount",
-        "currency",
-        "owner_id",
-        "contact_id",
-        "source",
-        "kind",
-        "lost_reason",
-        "campaign",
-        "created_at",
-        "closed_at",
-        "expected_close_at",
-        "probability",
-    ),
-    deal_builder({}),
-    _id,
+DEAL_HEADERS = (
+    "id",
+    "name",
+    "pipeline_id",
+    "stage_id",
+    "status",
+    "amount",
+    "currency",
+    "owner_id",
+    "contact_id",
+    "source",
+    "kind",
+    "lost_reason",
+    "campaign",
+    "created_at",
+    "closed_at",
+    "expected_close_at",
+    "probability",
 )
+"""The columns of `deals.csv`, in the order its cells are read."""
+
+
+def _layout(
+    stream: str,
+    record_type: type[Record],
+    headers: tuple[str, ...],
+    key: Key,
+    fallbacks: Fallbacks | None = None,
+) -> FileLayout:
+    """The layout of `<stream>.csv`, its rows read as `record_type` by header order."""
+    build = _builder(record_type, headers, fallbacks or {})
+    return FileLayout(stream, f"{stream}.csv", record_type.KIND, headers, build, key)
+
+
+DEALS = FileLayout("deals", "deals.csv", Deal.KIND, DEAL_HEADERS, deal_builder({}), _id)
 
 LAYOUTS: tuple[FileLayout, ...] = (
-    FileLayout("owners", "owners.csv", Owner.KIND, ("id", "name", "email"), _owner, _id),
-    FileLayout(
+    _layout("owners", Owner, ("id", "name", "email"), _id, _OWNER_FALLBACKS),
+    _layout(
         "pipelines",
-        "pipelines.csv",
-        Stage.KIND,
+        Stage,
         (
             "pipeline_id",
             "pipeline_label",
@@ -236,41 +247,18 @@ LAYOUTS: tuple[FileLayout, ...] = (
             "is_closed",
             "is_won",
         ),
-        _stage,
         _stage_id,
+        _STAGE_FALLBACKS,
     ),
-    FileLayout(
-        "contacts",
-        "contacts.csv",
-        Contact.KIND,
-        ("id", "email", "created_at", "source", "churned_at"),
-        _contact,
-        _id,
-    ),
+    _layout("contacts", Contact, ("id", "email", "created_at", "source", "churned_at"), _id),
     DEALS,
-    FileLayout(
+    _layout(
         "tickets",
-        "tickets.csv",
-        Ticket.KIND,
+        Ticket,
         ("id", "created_at", "closed_at", "owner_id", "followups", "pipeline"),
-        _ticket,
         _id,
     ),
-    FileLayout(
-        "subscriptions",
-        "subscriptions.csv",
-        SubscriptionEvent.KIND,
-        ("contact_id", "list", "action", "at"),
-        _subscription,
-        _no_key,
-    ),
-    FileLayout(
-        "surveys",
-        "surveys.csv",
-        SurveyResponse.KIND,
-        ("id", "contact_id", "score", "submitted_at"),
-        _survey,
-        _id,
-    ),
+    _layout("subscriptions", SubscriptionEvent, ("contact_id", "list", "action", "at"), _no_key),
+    _layout("surveys", SurveyResponse, ("id", "contact_id", "score", "submitted_at"), _id),
 )
 """Every file of the export, in the order they are read (owners and stages first)."""

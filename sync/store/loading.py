@@ -34,6 +34,7 @@ from kpis.columns import (
     DealColumns,
     Instants,
     Labels,
+    RecordColumns,
     SubscriptionColumns,
     SurveyColumns,
     TicketColumns,
@@ -43,10 +44,12 @@ from kpis.columns import (
 )
 from sync.store.changes import TABLE as CHANGES
 from sync.store.instants import UNSET, parse_instants
+from sync.store.tables import TABLES
 from sync.store.visits import TABLE as VISITS
 
 Part: TypeAlias = str | None
 T = TypeVar("T", bound=np.generic)
+C = TypeVar("C", bound=RecordColumns)
 Kind: TypeAlias = Literal["key", "text", "instant", "integer"]
 """`key`: text never NULL; `text`: text that may be NULL."""
 
@@ -117,10 +120,6 @@ class _Read:
         parts = self._parts(column)
         return parts if self.order is None else [parts[at] for at in self.order.tolist()]
 
-    def keys(self, column: str) -> list[str]:
-        """A column of `key` kind: never NULL, so every value is a text."""
-        return cast(list[str], self.texts(column))
-
     def labels(self, column: str) -> Labels:
         labels = Labels.of(self._parts(column))
         return Labels(self._ordered(labels.codes), labels.values)
@@ -161,51 +160,70 @@ def changed_since(kind: str, since: int) -> str:
 _KINDS = frozenset({"deal", "ticket", "subscription", "survey"})
 
 
-def _deals(db: sqlite3.Connection, since: int | None) -> DealColumns:
-    spec: dict[str, Kind] = dict.fromkeys(("source", "id", "pipeline_id", "stage_id"), "key")
-    spec |= {"status": "key", "kind": "key", "name": "text", "amount": "text"}
-    spec |= dict.fromkeys(("currency", "owner_id", "contact_id", "lead_source"), "text")
-    spec |= {"lost_reason": "text", "campaign": "text"}
-    spec |= dict.fromkeys(("created_at", "closed_at", "expected_close_at"), "instant")
-    read = _Read(db, _rows("deals", "deal", spec, since), spec)
-    read.in_key_order()
-    source = read.labels("source")
-    ids = read.keys("id")
-    return DealColumns(
-        source=source,
-        id=ids,
-        pipeline_id=read.labels("pipeline_id"),
-        stage_id=read.labels("stage_id"),
-        status=read.labels("status"),
-        created_at=read.instants("created_at"),
-        name=read.texts("name"),
-        amount=[None if amount is None else Decimal(amount) for amount in read.texts("amount")],
-        currency=read.labels("currency"),
-        owner_id=read.labels("owner_id"),
-        contact_id=read.labels("contact_id"),
-        lead_source=read.labels("lead_source"),
-        kind=read.labels("kind"),
-        lost_reason=read.labels("lost_reason"),
-        campaign=read.labels("campaign"),
-        closed_at=read.instants("closed_at"),
-        expected_close_at=read.instants("expected_close_at"),
-        probability=_probabilities(db, record_keys(source, ids), since),
-    )
+def _spec(table: type[RecordColumns]) -> dict[str, Kind]:
+    """How each column of `table` is read in one pass; float columns are read by row."""
+    spec: dict[str, Kind] = {}
+    for column in table.fields():
+        if column.kind in _READ_AS:
+            spec[column.name] = _READ_AS[column.kind]
+        elif column.kind != "floats":
+            spec[column.name] = "text" if column.optional else "key"
+    return spec
 
 
-def _probabilities(
-    db: sqlite3.Connection, keys: list[tuple[str, str]], since: int | None
-) -> npt.NDArray[np.float64]:
-    """The deals' probabilities in the order of `keys`, NaN where unset.
+_READ_AS: dict[str, Kind] = {"instants": "instant", "integers": "integer"}
+
+
+def _columns(db: sqlite3.Connection, read: _Read, table: type[C], rows: str) -> C:
+    """The columns of `table` from `read` (in key order), its floats read from `rows`."""
+    values: dict[str, Any] = {}
+    for column in table.fields():
+        name = column.name
+        if column.kind == "labels":
+            values[name] = read.labels(name)
+        elif column.kind == "instants":
+            values[name] = read.instants(name)
+        elif column.kind == "integers":
+            values[name] = read.integers(name)
+        elif column.kind == "decimals":
+            values[name] = [None if text is None else Decimal(text) for text in read.texts(name)]
+        elif column.kind == "text":
+            values[name] = read.texts(name)
+    floats = [column.name for column in table.fields() if column.kind == "floats"]
+    if floats:
+        values |= _floats(db, rows, floats, record_keys(values["source"], values["id"]))
+    built: C = cast(Any, table)(**values)
+    return built
+
+
+def _floats(
+    db: sqlite3.Connection, rows: str, names: list[str], keys: list[tuple[str, str]]
+) -> dict[str, npt.NDArray[np.float64]]:
+    """The float columns `names` of `rows` in the order of `keys`, NaN where unset.
 
     Read row by row (SQLite's text of a float is not always exact), then put in the order of
     the other columns by key.
     """
-    spec: dict[str, Kind] = {"source": "key", "id": "key", "probability": "key"}
-    rows = db.execute(_rows("deals", "deal", spec, since)).fetchall()
-    found = {(source, deal_id): probability for source, deal_id, probability in rows}
-    values = (found[key] for key in keys)
-    return np.fromiter((np.nan if p is None else p for p in values), np.float64, len(keys))
+    found = {(source, key): values for source, key, *values in db.execute(rows).fetchall()}
+    columns: dict[str, npt.NDArray[np.float64]] = {}
+    for at, name in enumerate(names):
+        values = (found[key][at] for key in keys)
+        columns[name] = np.fromiter(
+            (np.nan if v is None else v for v in values), np.float64, len(keys)
+        )
+    return columns
+
+
+def _load(db: sqlite3.Connection, table: type[C], since: int | None) -> C:
+    """The live records of `table`'s record kind, as columns in key order."""
+    kind = table.RECORD.KIND
+    name = TABLES[kind].name
+    spec = _spec(table)
+    read = _Read(db, _rows(name, kind, spec, since), spec)
+    read.in_key_order()
+    floats = [c.name for c in table.fields() if c.kind == "floats"]
+    float_rows = _rows(name, kind, dict.fromkeys(("source", "id", *floats), "key"), since)
+    return _columns(db, read, table, float_rows)
 
 
 def _visits(db: sqlite3.Connection, deals: DealColumns, since: int | None) -> VisitColumns:
@@ -243,30 +261,22 @@ def _visits(db: sqlite3.Connection, deals: DealColumns, since: int | None) -> Vi
 
 def _contacts(db: sqlite3.Connection, customers: list[tuple[str, str]] | None) -> ContactColumns:
     """Every live contact, or only those with a key in `customers` (sorted keys)."""
-    spec: dict[str, Kind] = {"source": "key", "id": "key", "created_at": "instant"}
-    spec |= {"email": "text", "lead_source": "text", "churned_at": "instant"}
-    rows = f"SELECT {', '.join(spec)} FROM contacts WHERE deleted = 0"  # noqa: S608
-    if customers is not None:
-        # an index lookup per customer rather than a pass over every contact; the keys go
-        # in sorted, so the contacts come out in key order
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (source TEXT, id TEXT)")
-        db.execute("DELETE FROM temp.wanted")
-        db.executemany("INSERT INTO temp.wanted VALUES (?, ?)", customers)
-        columns = ", ".join(f"c.{column}" for column in spec)
-        rows = (
-            f"SELECT {columns} FROM temp.wanted AS w CROSS JOIN contacts AS c "  # noqa: S608
-            "ON c.source = w.source AND c.id = w.id WHERE c.deleted = 0"
-        )
+    if customers is None:
+        return _load(db, ContactColumns, None)
+    # an index lookup per customer rather than a pass over every contact; the keys go in
+    # sorted, so the contacts come out in key order
+    spec = _spec(ContactColumns)
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (source TEXT, id TEXT)")
+    db.execute("DELETE FROM temp.wanted")
+    db.executemany("INSERT INTO temp.wanted VALUES (?, ?)", customers)
+    columns = ", ".join(f"c.{column}" for column in spec)
+    rows = (
+        f"SELECT {columns} FROM temp.wanted AS w CROSS JOIN contacts AS c "  # noqa: S608
+        "ON c.source = w.source AND c.id = w.id WHERE c.deleted = 0"
+    )
     read = _Read(db, rows, spec)
     read.in_key_order()
-    return ContactColumns(
-        source=read.labels("source"),
-        id=read.keys("id"),
-        created_at=read.instants("created_at"),
-        email=read.texts("email"),
-        lead_source=read.labels("lead_source"),
-        churned_at=read.instants("churned_at"),
-    )
+    return _columns(db, read, ContactColumns, rows)
 
 
 def customer_keys(deals: DealColumns) -> list[tuple[str, str]]:
@@ -281,64 +291,18 @@ def customer_keys(deals: DealColumns) -> list[tuple[str, str]]:
     return sorted(pairs)
 
 
-def _tickets(db: sqlite3.Connection, since: int | None) -> TicketColumns:
-    spec: dict[str, Kind] = {"source": "key", "id": "key", "created_at": "instant"}
-    spec |= {"closed_at": "instant", "owner_id": "text", "followups": "integer"}
-    spec |= {"pipeline": "text"}
-    read = _Read(db, _rows("tickets", "ticket", spec, since), spec)
-    read.in_key_order()
-    return TicketColumns(
-        source=read.labels("source"),
-        id=read.keys("id"),
-        created_at=read.instants("created_at"),
-        closed_at=read.instants("closed_at"),
-        owner_id=read.labels("owner_id"),
-        followups=read.integers("followups"),
-        pipeline=read.labels("pipeline"),
-    )
-
-
-def _subscriptions(db: sqlite3.Connection, since: int | None) -> SubscriptionColumns:
-    spec: dict[str, Kind] = {"source": "key", "id": "key", "contact_id": "key", "list": "key"}
-    spec |= {"action": "key", "at": "instant"}
-    read = _Read(db, _rows("subscriptions", "subscription", spec, since), spec)
-    read.in_key_order()
-    return SubscriptionColumns(
-        source=read.labels("source"),
-        id=read.keys("id"),
-        contact_id=read.labels("contact_id"),
-        list=read.labels("list"),
-        action=read.labels("action"),
-        at=read.instants("at"),
-    )
-
-
-def _surveys(db: sqlite3.Connection, since: int | None) -> SurveyColumns:
-    spec: dict[str, Kind] = {"source": "key", "id": "key", "score": "integer"}
-    spec |= {"submitted_at": "instant", "contact_id": "text"}
-    read = _Read(db, _rows("surveys", "survey", spec, since), spec)
-    read.in_key_order()
-    return SurveyColumns(
-        source=read.labels("source"),
-        id=read.keys("id"),
-        score=read.integers("score"),
-        submitted_at=read.instants("submitted_at"),
-        contact_id=read.labels("contact_id"),
-    )
-
-
 def load_columns(db: sqlite3.Connection, *, since: int | None = None) -> Columns:
     """The live records but owners, stages and contacts, as columns; see `Store.load_dataset`.
 
     With `since`, only the records changed after that generation (`sync.store.changes`).
     """
-    deals = _deals(db, since)
+    deals = _load(db, DealColumns, since)
     return Columns(
         deals=deals,
         visits=_visits(db, deals, since),
-        tickets=_tickets(db, since),
-        subscriptions=_subscriptions(db, since),
-        surveys=_surveys(db, since),
+        tickets=_load(db, TicketColumns, since),
+        subscriptions=_load(db, SubscriptionColumns, since),
+        surveys=_load(db, SurveyColumns, since),
     )
 
 

@@ -27,6 +27,7 @@ from kpis.columns import (
     Columns,
     DealColumns,
     Labels,
+    RecordColumns,
     SubscriptionColumns,
     SurveyColumns,
     TicketColumns,
@@ -41,7 +42,7 @@ Keyed = TypeVar("Keyed", DealColumns, TicketColumns, SubscriptionColumns, Survey
 """A table of records with keys of their own (visits go by their deals')."""
 Keys = set[tuple[str, str]]
 
-_TABLES = {
+_TABLES: dict[str, type[RecordColumns]] = {
     "deals": DealColumns,
     "visits": VisitColumns,
     "tickets": TicketColumns,
@@ -49,7 +50,12 @@ _TABLES = {
     "surveys": SurveyColumns,
 }
 _KIND = {"deals": "deal", "tickets": "ticket", "subscriptions": "subscription", "surveys": "survey"}
-_DECIMALS = frozenset({("deals", "amount")})
+_DECIMALS = frozenset(
+    (name, column.name)
+    for name, table in _TABLES.items()
+    for column in table.fields()
+    if column.kind == "decimals"
+)
 _SEPARATOR = "\x1f"
 
 

@@ -9,14 +9,14 @@ of their own table (`sync.store.visits`). Changing a record's fields
 changes its table: bump `sync.store.SCHEMA_VERSION` and add a migration, or opening an
 existing store fails with the differing columns named.
 
-Loading trusts the store: it holds only records the schema validated on their way in, so a
-loaded record gets its fields set as they are, without the constructor's checks and
-conversions, which cost several times more than reading the row (see `Table.records`).
+Reading a record back trusts the store: it holds only records the schema validated on their
+way in, so a loaded record gets its fields set as they are (see `Table.records`). Only
+owners, stages and single records are read as rows; the KPIs read the other tables as
+columns (`sync.store.loading`).
 """
 
 from __future__ import annotations
 
-import sys
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -36,6 +36,7 @@ from connectors.schema import (
     SurveyResponse,
     Ticket,
 )
+from kpis.fields import CHILDREN
 
 SqlValue: TypeAlias = str | int | float | None
 SqlType: TypeAlias = Literal["TEXT", "INTEGER", "REAL"]
@@ -44,28 +45,6 @@ R = TypeVar("R", bound=Record)
 KEY_COLUMNS = ("source", "id")
 # beside the record's fields in every record table
 META_COLUMNS = ("raw", "deleted", "synced_at")
-# fields kept in a table of their own rather than a column (`sync.store.visits`)
-CHILD_FIELDS = frozenset({"stage_history"})
-# text fields that repeat a few values over many records: a loaded record shares one string
-# per value instead of holding its own copy (at a million contacts, a few hundred MB)
-SHARED_TEXT = frozenset(
-    {
-        "pipeline_id",
-        "pipeline_label",
-        "stage_id",
-        "stage_label",
-        "status",
-        "currency",
-        "owner_id",
-        "lead_source",
-        "kind",
-        "lost_reason",
-        "campaign",
-        "list",
-        "action",
-        "pipeline",
-    }
-)
 
 
 def utc_text(instant: datetime) -> str:
@@ -83,12 +62,6 @@ def parse_utc(text: str) -> datetime:
 def _load_instant(text: str) -> datetime:
     """An instant `utc_text` wrote: its `+00:00` parses to `UTC` itself, so no conversion."""
     return datetime.fromisoformat(text)
-
-
-def _slot_setter(record_type: type[Any], name: str) -> Callable[[Any, Any], None]:
-    """Sets one field of a slotted record; its descriptor works on a frozen dataclass too."""
-    setter: Callable[[Any, Any], None] = getattr(record_type, name).__set__
-    return setter
 
 
 def _same(value: Any) -> Any:
@@ -144,8 +117,6 @@ def _column(name: str, hint: Any) -> Column:
             raise TypeError(f"field {name!r}: no column type for {hint!r}")
         hint = others[0]
     sql_type, encode, decode = _codec(hint)
-    if name in SHARED_TEXT and sql_type == "TEXT" and decode is None:
-        decode = sys.intern
     return Column(name, sql_type, nullable, encode, decode)
 
 
@@ -163,9 +134,6 @@ class Table(Generic[R]):
     _encoders: tuple[tuple[int, Callable[[Any], SqlValue]], ...] = field(
         init=False, repr=False, compare=False
     )
-    _load: Callable[[str, Iterable[Sequence[SqlValue]]], list[R]] = field(
-        init=False, repr=False, compare=False
-    )
 
     def __post_init__(self) -> None:
         # the per-row work, hoisted: one getter for all fields, and only the encoders that
@@ -177,7 +145,6 @@ class Table(Generic[R]):
             if column.encode is not _same
         )
         object.__setattr__(self, "_encoders", encoders)
-        object.__setattr__(self, "_load", _loader(self.record_type, self.columns, self.children))
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -196,47 +163,18 @@ class Table(Generic[R]):
         """The records of `source` held by `rows` of `Statements.live` (every column but source).
 
         Each record is made with `object.__new__` and its fields are set as they are: the
-        schema checked and normalized them before they were stored, and doing it again would
-        take most of the load time of a large account.
+        schema checked and normalized them before they were stored.
         """
-        return self._load(source, rows)
-
-
-def _loader(
-    record_type: type[R], columns: tuple[Column, ...], defaults: Mapping[str, Any]
-) -> Callable[[str, Iterable[Sequence[SqlValue]]], list[R]]:
-    """A function that builds the records of rows of `Statements.live`, written for one table.
-
-    As `dataclasses` writes each class's `__init__`, its source is generated from the
-    columns, one statement per field: at a million rows, a loop over the fields of each row
-    costs twice the time of the rest of the load. Only the schema's field names and
-    positions go into the source; values are passed in, never formatted into it.
-    """
-    namespace: dict[str, Any] = {"new": object.__new__, "record_type": record_type}
-    fetched = ", ".join(f"v{index}" for index in range(1, len(columns)))
-    lines = [
-        "def load(source, rows):",
-        "    loaded = []",
-        "    append = loaded.append",
-        f"    for {fetched}, in rows:",
-        "        record = new(record_type)",
-    ]
-    for index, column in enumerate(columns):
-        namespace[f"set{index}"] = _slot_setter(record_type, column.name)
-        value = "source" if index == 0 else f"v{index}"
-        if index and column.decode is not None:
-            namespace[f"decode{index}"] = column.decode
-            decoded = f"decode{index}({value})"
-            value = f"None if {value} is None else {decoded}" if column.nullable else decoded
-        lines.append(f"        set{index}(record, {value})")
-    for index, (name, default) in enumerate(defaults.items()):
-        namespace[f"set_default{index}"] = _slot_setter(record_type, name)
-        namespace[f"default{index}"] = default
-        lines.append(f"        set_default{index}(record, default{index})")
-    lines += ["        append(record)", "    return loaded"]
-    exec("\n".join(lines), namespace)  # noqa: S102 - source built above from schema names only
-    load: Callable[[str, Iterable[Sequence[SqlValue]]], list[R]] = namespace["load"]
-    return load
+        loaded: list[R] = []
+        for row in rows:
+            record = object.__new__(self.record_type)
+            for column, value in zip(self.columns, (source, *row), strict=True):
+                decoded = value if value is None or column.decode is None else column.decode(value)
+                object.__setattr__(record, column.name, decoded)
+            for name, default in self.children.items():
+                object.__setattr__(record, name, default)
+            loaded.append(record)
+        return loaded
 
 
 def table_of(record_type: type[R], name: str) -> Table[R]:
@@ -246,7 +184,7 @@ def table_of(record_type: type[R], name: str) -> Table[R]:
     clash = set(by_name) & set(META_COLUMNS)
     if clash:
         raise TypeError(f"{record_type.__name__} fields clash with store columns: {clash}")
-    children = {n: by_name[n].default for n in by_name if n in CHILD_FIELDS}
+    children = {n: by_name[n].default for n in by_name if n in CHILDREN}
     order = [*KEY_COLUMNS, *(n for n in by_name if n not in KEY_COLUMNS and n not in children)]
     columns = tuple(_column(n, hints[n]) for n in order)
     return Table(record_type.KIND, name, record_type, columns, children)
