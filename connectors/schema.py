@@ -13,10 +13,11 @@ same source.
 from __future__ import annotations
 
 import json
+import types
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import ClassVar, Literal, TypeAlias, get_args
+from typing import Any, ClassVar, Literal, TypeAlias, Union, get_args, get_origin
 
 DealStatus: TypeAlias = Literal["open", "won", "lost"]
 DealKind: TypeAlias = Literal["new", "upsell"]
@@ -111,6 +112,20 @@ class Stage(_Record):
             raise self._fail("probability", f"must be between 0 and 1 (got {self.probability})")
         if self.is_won and not self.is_closed:
             raise self._fail("is_won", "a won stage must also be closed")
+
+
+def field_type(name: str, hint: Any) -> tuple[Any, bool]:
+    """A field's annotation without its `| None`, and whether it had one.
+
+    The one reading of the schema's annotations that the store's tables, the KPI columns and
+    the CSV layout derive from; a union of two real types is no field type.
+    """
+    if get_origin(hint) not in (Union, types.UnionType):
+        return hint, False
+    others = [arg for arg in get_args(hint) if arg is not type(None)]
+    if len(others) != 1:
+        raise TypeError(f"field {name!r}: {hint!r} is not one type or one type | None")
+    return others[0], len(others) < len(get_args(hint))
 
 
 def stage_key(pipeline_id: str, stage_id: str) -> str:

@@ -9,11 +9,12 @@ column) or is unique to each record (a plain list) is declared here, in `PLAIN_T
 
 from __future__ import annotations
 
-import types
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal, TypeAlias, Union, get_args, get_origin, get_type_hints
+from typing import Any, Literal, TypeAlias, get_origin, get_type_hints
+
+from connectors.schema import field_type
 
 Kind: TypeAlias = Literal["text", "labels", "instants", "integers", "floats", "decimals"]
 """`text`: a list of str (or None); `labels`: a `Labels` column; `instants`: int64
@@ -37,13 +38,7 @@ class FieldColumn:
 
 
 def _kind(name: str, hint: Any) -> tuple[Kind, bool]:
-    optional = False
-    if get_origin(hint) in (Union, types.UnionType):
-        others = [arg for arg in get_args(hint) if arg is not type(None)]
-        optional = len(others) < len(get_args(hint))
-        if len(others) != 1:
-            raise TypeError(f"field {name!r}: no column kind for {hint!r}")
-        hint = others[0]
+    hint, optional = field_type(name, hint)
     if hint is str or get_origin(hint) is Literal:
         return ("text" if name in PLAIN_TEXT else "labels"), optional
     # bool before int: bool is an int subclass, and no column record holds one

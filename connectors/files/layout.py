@@ -8,12 +8,11 @@ labelled with its id.
 
 from __future__ import annotations
 
-import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, fields
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal, TypeAlias, Union, cast, get_args, get_origin, get_type_hints
+from typing import Literal, TypeAlias, cast, get_origin, get_type_hints
 
 from connectors.files.values import (
     BadValue,
@@ -37,6 +36,7 @@ from connectors.schema import (
     SubscriptionEvent,
     SurveyResponse,
     Ticket,
+    field_type,
     stage_key,
 )
 
@@ -132,9 +132,7 @@ def _cells(record_type: type[Record], headers: Sequence[str], fallbacks: Fallbac
     for header in headers:
         name = _RENAMED.get(header, header)
         hint, default = hints[name], by_name[name].default
-        optional = get_origin(hint) in (Union, types.UnionType)
-        if optional:
-            (hint,) = (arg for arg in get_args(hint) if arg is not type(None))
+        hint, optional = field_type(name, hint)
         required = not optional and default is MISSING and name not in fallbacks
         cells.append(_Cell(header, name, _parser(hint), required, default))
     return _Cells(tuple(cells), fallbacks)

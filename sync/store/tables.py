@@ -17,13 +17,12 @@ columns (`sync.store.loading`).
 
 from __future__ import annotations
 
-import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from operator import attrgetter
-from typing import Any, Generic, Literal, TypeAlias, TypeVar, Union, get_args, get_origin
+from typing import Any, Generic, Literal, TypeAlias, TypeVar, get_args, get_origin
 from typing import get_type_hints as type_hints
 
 from connectors.schema import (
@@ -35,6 +34,7 @@ from connectors.schema import (
     SubscriptionEvent,
     SurveyResponse,
     Ticket,
+    field_type,
 )
 from kpis.fields import CHILDREN
 
@@ -109,13 +109,7 @@ def _codec(
 
 
 def _column(name: str, hint: Any) -> Column:
-    nullable = False
-    if get_origin(hint) in (Union, types.UnionType):
-        others = [arg for arg in get_args(hint) if arg is not type(None)]
-        nullable = len(others) < len(get_args(hint))
-        if len(others) != 1:
-            raise TypeError(f"field {name!r}: no column type for {hint!r}")
-        hint = others[0]
+    hint, nullable = field_type(name, hint)
     sql_type, encode, decode = _codec(hint)
     return Column(name, sql_type, nullable, encode, decode)
 
