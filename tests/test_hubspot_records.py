@@ -12,10 +12,14 @@ import pytest
 
 from connectors.hubspot import records
 from connectors.hubspot.batches import split_properties
+from connectors.hubspot.journeys import timing_properties
 from connectors.hubspot.options import DEFAULTS, HubSpotOptions
-from connectors.hubspot.pipelines import Pipelines, timing_properties
+from connectors.hubspot.pipelines import Pipelines
 from connectors.hubspot.values import parse_instant
-from connectors.schema import Deal, SchemaError
+from connectors.schema import Deal, SchemaError, Stage
+from kpis.dataset import Dataset
+from kpis.stages import stage_duration_days
+from tests.kpi_builders import only, period, settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hubspot"
 DEALS = Pipelines(json.loads((FIXTURES / "deal_pipelines.json").read_text()))
@@ -161,12 +165,121 @@ def test_closed_deal_without_close_date_closed_when_it_entered_its_stage() -> No
     assert result.closed_at == utc(14)
 
 
-def test_timing_properties_name_both_dates_of_every_stage() -> None:
-    """Two properties per stage, built from the stage ids of every pipeline."""
+def test_timing_properties_name_both_dates_of_every_stage_in_both_sets() -> None:
+    """Two properties per stage in each set (hs_v2 and the older one), for every pipeline."""
     names = timing_properties(STAGE_IDS)
-    assert len(names) == 2 * 10
+    assert len(names) == 2 * 2 * 10
     assert "hs_v2_date_entered_23456781" in names
     assert "hs_v2_date_exited_closedwon" in names
+    assert "hs_date_entered_23456781" in names
+    assert "hs_date_exited_closedwon" in names
+
+
+def test_a_portal_with_only_the_older_timing_properties_still_has_stage_history() -> None:
+    """Without any hs_v2 value the hs_date_entered_/hs_date_exited_ set gives the visits."""
+    result = deal(
+        dealstage="contractsent",
+        hs_date_entered_appointmentscheduled=at(1),
+        hs_date_exited_appointmentscheduled=at(3),
+        hs_date_entered_contractsent=at(3),
+    )
+    visits = [(v.stage_id, v.entered_at, v.exited_at) for v in result.stage_history]
+    assert visits == [("appointmentscheduled", utc(1), utc(3)), ("contractsent", utc(3), None)]
+
+
+def test_the_hs_v2_set_wins_over_the_older_one_when_a_deal_has_both() -> None:
+    result = deal(
+        dealstage="contractsent",
+        hs_v2_date_entered_contractsent=at(5),
+        hs_date_entered_contractsent=at(3),
+    )
+    assert [(v.stage_id, v.entered_at) for v in result.stage_history] == [("contractsent", utc(5))]
+
+
+def history(*changes: tuple[str, str]) -> dict[str, Any]:
+    """A `propertiesWithHistory.dealstage` list as HubSpot sends it: newest change first."""
+    entries = [
+        {"value": stage, "timestamp": stamp, "sourceType": "CRM_UI", "sourceId": "userId:1"}
+        for stage, stamp in changes
+    ]
+    return {"dealstage": list(reversed(entries))}
+
+
+def history_deal(changes: dict[str, Any], **properties: str | None) -> Deal:
+    raw = {**raw_deal(**properties), "propertiesWithHistory": changes}
+    return records.deal("hs", raw, DEALS, STAGE_IDS, DEFAULTS)
+
+
+def test_a_re_entered_stage_is_two_visits_from_the_dealstage_history() -> None:
+    """Forward, back and forward again: qualifiedtobuy is visited twice, each visit closed."""
+    result = history_deal(
+        history(
+            ("appointmentscheduled", at(1)),
+            ("qualifiedtobuy", at(3)),
+            ("contractsent", at(5)),
+            ("qualifiedtobuy", at(6)),
+            ("contractsent", at(10)),
+        ),
+        dealstage="contractsent",
+        hs_v2_date_entered_qualifiedtobuy=at(6),
+        hs_v2_date_exited_qualifiedtobuy=at(10),
+    )
+    visits = [(v.stage_id, v.entered_at, v.exited_at) for v in result.stage_history]
+    assert visits == [
+        ("appointmentscheduled", utc(1), utc(3)),
+        ("qualifiedtobuy", utc(3), utc(5)),
+        ("contractsent", utc(5), utc(6)),
+        ("qualifiedtobuy", utc(6), utc(10)),
+        ("contractsent", utc(10), None),
+    ]
+
+
+def test_stage_duration_days_counts_both_visits_of_a_re_entered_stage() -> None:
+    """Qualified To Buy for 2 days (3rd to 5th) and again for 4 (6th to 10th): mean 3, n 2."""
+    result = history_deal(
+        history(
+            ("appointmentscheduled", at(1)),
+            ("qualifiedtobuy", at(3)),
+            ("contractsent", at(5)),
+            ("qualifiedtobuy", at(6)),
+            ("contractsent", at(10)),
+        ),
+        dealstage="contractsent",
+    )
+    stages = [item.record for item in DEALS.records("hs") if isinstance(item.record, Stage)]
+    data = Dataset(stages=stages, deals=[result])
+    rows = stage_duration_days(data, period("2026-10"), settings())
+    row = only(rows, "stage", "Sales Pipeline / Qualified To Buy")
+    assert (row.value, row.n) == (3.0, 2)
+
+
+def test_repeated_values_in_the_history_are_one_visit() -> None:
+    """A change that sets the stage it already had (an import, a workflow) is no new visit."""
+    result = history_deal(
+        history(
+            ("appointmentscheduled", at(1)), ("appointmentscheduled", at(2)), ("closedwon", at(4))
+        ),
+        dealstage="closedwon",
+        closedate=None,
+    )
+    visits = [(v.stage_id, v.entered_at, v.exited_at) for v in result.stage_history]
+    assert visits == [("appointmentscheduled", utc(1), utc(4)), ("closedwon", utc(4), None)]
+    assert result.closed_at == utc(4)
+
+
+def test_a_history_that_ends_elsewhere_than_the_deal_falls_back_to_the_timing() -> None:
+    """A history behind the deal's stage is not trusted; the timing properties are used."""
+    result = history_deal(
+        history(("appointmentscheduled", at(1))),
+        dealstage="contractsent",
+        hs_v2_date_entered_contractsent=at(4),
+    )
+    assert [(v.stage_id, v.entered_at) for v in result.stage_history] == [("contractsent", utc(4))]
+
+
+def test_a_history_time_that_does_not_parse_names_the_property() -> None:
+    with pytest.raises(SchemaError, match=r"propertiesWithHistory.dealstage: 'soon'"):
+        history_deal(history(("appointmentscheduled", "soon")))
 
 
 @pytest.mark.parametrize(

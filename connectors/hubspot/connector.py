@@ -32,9 +32,10 @@ from connectors.hubspot.endpoints import (
     TICKETS,
     pipelines_path,
 )
+from connectors.hubspot.journeys import timing_properties
 from connectors.hubspot.options import DEFAULTS, HubSpotOptions
 from connectors.hubspot.paging import list_pages
-from connectors.hubspot.pipelines import Pipelines, timing_properties
+from connectors.hubspot.pipelines import Pipelines
 from connectors.hubspot.streams import ObjectStream, StreamSync, no_companions
 from connectors.hubspot.values import epoch_ms
 from connectors.schema import Contact, Owner, Stage, SubscriptionEvent

@@ -1,30 +1,20 @@
-"""Deal and ticket pipelines, and each deal's stage history from the stage-timing properties.
+"""Deal and ticket pipelines, as HubSpot describes them and as `Stage` records.
 
 A stage's `metadata` is a map of strings (https://developers.hubspot.com/docs/api/crm/pipelines):
 deal stages carry `isClosed` and `probability`, ticket stages `ticketState` (OPEN or CLOSED).
 Won and lost come from that metadata, never from labels, which accounts rename: a closed
 stage with probability 1.0 is won, any other closed stage lost (HubSpot's own closed-won and
 closed-lost stages are 1.0 and 0.0).
-
-Stage history: for every stage of every deal pipeline HubSpot keeps "Date entered <stage>"
-and "Date exited <stage>" (`hs_v2_date_entered_<stageId>`, `hs_v2_date_exited_<stageId>`;
-https://knowledge.hubspot.com/properties/stage-calculated-properties). They hold the latest
-entry and exit only, so a deal that went through a stage twice shows its last visit there;
-earlier visits are lost (docs/hubspot.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from connectors.base import Pulled
-from connectors.hubspot.values import Props
-from connectors.schema import Stage, StageVisit
-
-ENTERED = "hs_v2_date_entered_"
-EXITED = "hs_v2_date_exited_"
+from connectors.schema import Stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,26 +98,3 @@ class Pipelines:
             )
             for info in self.stages.values()
         ]
-
-
-def timing_properties(stage_ids: Iterable[str]) -> tuple[str, ...]:
-    """The date-entered and date-exited property of each stage."""
-    return tuple(name for stage in stage_ids for name in (ENTERED + stage, EXITED + stage))
-
-
-def stage_history(props: Props, stage_ids: Iterable[str], current: str) -> tuple[StageVisit, ...]:
-    """One visit per stage the deal entered; the current stage's visit is still open.
-
-    An exit before the latest entry belongs to an earlier visit: the deal came back and the
-    latest visit has not ended (or HubSpot has not caught up), so it is left open.
-    """
-    visits = []
-    for stage_id in stage_ids:
-        entered = props.instant(ENTERED + stage_id)
-        if entered is None:
-            continue
-        exited = props.instant(EXITED + stage_id)
-        if stage_id == current or (exited is not None and exited < entered):
-            exited = None
-        visits.append(StageVisit(stage_id, entered, exited))
-    return tuple(visits)

@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from connectors.base import Pulled
+from connectors.hubspot import journeys
 from connectors.hubspot.options import HubSpotOptions
-from connectors.hubspot.pipelines import Pipelines, stage_history
+from connectors.hubspot.pipelines import Pipelines
 from connectors.hubspot.values import Props, parse_instant
 from connectors.schema import (
     Contact,
@@ -84,13 +85,13 @@ def deal(
     status: DealStatus = "open"
     if stage.is_closed:
         status = "won" if stage.is_won else "lost"
-    history = stage_history(props, stage_ids, current=stage_id)
+    history = journeys.visits(raw, props, stage_ids, current=stage_id)
     close_date = props.instant("closedate")
     closed_at = None
     if status != "open":
-        # a closed deal without a close date closed when it entered its closed stage
+        # a closed deal without a close date closed when it last entered its closed stage
         entered = [visit.entered_at for visit in history if visit.stage_id == stage_id]
-        closed_at = close_date or (entered[0] if entered else None)
+        closed_at = close_date or (entered[-1] if entered else None)
     return Deal(
         source=source,
         id=props.id,
