@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sync.config import Config
 from sync.schedule import next_run_time
@@ -17,6 +17,8 @@ def describe_status(config: Config, store: Store, *, now: datetime) -> str:
     counts = store.counts()
     held = ", ".join(f"{count:,} {kind}" for kind, count in counts.items() if count)
     lines.append(f"  holds: {held or 'nothing yet; run `crmkpi pull`'}")
+    for source, newest in sorted(store.newest_changes().items()):
+        lines.append(f"  {source}: {describe_newest(newest, now)}")
     runs = store.recent_runs(RUNS_SHOWN)
     lines.append("last runs:" if runs else "last runs: none yet")
     for run in runs:
@@ -32,3 +34,19 @@ def describe_status(config: Config, store: Store, *, now: datetime) -> str:
     when = upcoming.strftime("%Y-%m-%d %H:%M %Z") if upcoming else "never"
     lines.append(f"schedule: {config.schedule.cron!r} ({config.reporting.timezone}); next: {when}")
     return "\n".join(lines)
+
+
+def describe_newest(newest: datetime, now: datetime) -> str:
+    """The newest change stored and its distance from now; a clock behind the CRM's is named."""
+    when = f"newest change {newest.astimezone(UTC).strftime('%Y-%m-%d %H:%M UTC')}"
+    if newest > now:
+        return f"{when} (the machine's clock is behind the CRM's by {_span(newest - now)})"
+    return f"{when} ({_span(now - newest)} before now)"
+
+
+def _span(gap: timedelta) -> str:
+    minutes = int(gap.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min"]
+    return " ".join(part for part in parts if part)

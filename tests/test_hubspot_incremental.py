@@ -11,14 +11,26 @@ import responses
 
 from connectors.hubspot import HubSpotOptions
 from sync.store import Store
-from tests.fixtures.hubspot.fake_hubspot import T0, FakeHubSpot
+from tests.fixtures.hubspot.fake_hubspot import T0, FakeHubSpot, modified_property
 from tests.fixtures.hubspot.harness import connector, ids, pull_into
+from tests.fixtures.hubspot.replies import iso
 from tests.test_hubspot_full_sync import CONSTANT_CALLS, populate
 
 # an incremental pull with nothing new: the constant calls, then per object one search and
 # one page of archived records
 NO_CHANGE_CALLS = CONSTANT_CALLS + 4 * 2
+# the search starts at the newest change less the overlap, so it reads that change again:
+# one subscription status batch for the contact, one association batch for the deal
+REREAD_CALLS = 2
 LATER = T0 + timedelta(hours=1)
+
+
+def populate_settled(fake: FakeHubSpot, n: int) -> None:
+    """`populate`, with record 1 of each object changed last, at T0, two days after the rest."""
+    populate(fake, n)
+    for object_type, objects in fake.objects.items():
+        objects["1"]["properties"][modified_property(object_type)] = iso(T0)
+        objects["1"]["updatedAt"] = iso(T0)
 
 
 def calls_since(start: int, path_part: str = "") -> list[responses.Call]:
@@ -35,21 +47,22 @@ def search_bodies(start: int, object_type: str) -> list[dict[str, object]]:
 def test_an_unchanged_account_costs_a_constant_number_of_calls(tmp_path: Path, n: int) -> None:
     """With nothing modified since the last pull, the calls do not grow with the account."""
     fake = FakeHubSpot.stock()
-    populate(fake, n)
+    populate_settled(fake, n)
     fake.register()
     with Store.open(tmp_path / "store.db") as store:
         pull_into(store, connector())
         before = len(responses.calls)
-        report = pull_into(store, connector(now=LATER))
-    assert len(responses.calls) - before == NO_CHANGE_CALLS
-    assert report.source("hubspot").kinds["contact"].stored == 0
+        report = pull_into(store, connector())
+    assert len(responses.calls) - before == NO_CHANGE_CALLS + REREAD_CALLS
+    contacts = report.source("hubspot").kinds["contact"]
+    assert (contacts.stored, contacts.new, contacts.changed) == (1, 0, 0)
 
 
 @responses.activate
 def test_second_pull_fetches_only_what_changed(tmp_path: Path) -> None:
-    """Modified and new records are searched for since the last pull (less the overlap)."""
+    """Modified and new records are searched for since the newest change (less the overlap)."""
     fake = FakeHubSpot.stock()
-    populate(fake, 300)
+    populate_settled(fake, 300)
     fake.register()
     with Store.open(tmp_path / "store.db") as store:
         pull_into(store, connector())
@@ -63,11 +76,11 @@ def test_second_pull_fetches_only_what_changed(tmp_path: Path) -> None:
         )
         fake.deal_contacts["301"] = ["7"]
         start = len(responses.calls)
-        report = pull_into(store, connector(now=LATER))
+        report = pull_into(store, connector())
         contacts = {c.id: c for c in store.load_dataset().contacts}
         deals = {d.id: d for d in store.load_dataset().deals}
     kinds = report.source("hubspot").kinds
-    assert (kinds["contact"].stored, kinds["deal"].stored) == (1, 1)
+    assert (kinds["contact"].changed, kinds["deal"].new) == (1, 1)
     assert contacts["7"].email == "new-address@example.com"
     assert (deals["301"].status, deals["301"].contact_id) == ("won", "7")
     # one search per object, the deal's contacts by one association batch, one status batch
@@ -96,7 +109,7 @@ def test_ten_thousand_cap_with_one_shared_timestamp_loses_and_repeats_nothing(
         for i in range(1, 10_201):
             fake.add("contacts", i, {"email": f"c{i}@example.com"}, modified=bulk)
         start = len(responses.calls)
-        report = pull_into(store, connector(options, now=LATER))
+        report = pull_into(store, connector(options))
     searches = calls_since(start, "/crm/v3/objects/contacts/search")
     assert len(searches) == 51
     assert all(call.response.status_code == 200 for call in searches)  # type: ignore[union-attr]
@@ -124,10 +137,10 @@ def test_overlap_catches_what_search_had_not_indexed_yet(tmp_path: Path) -> None
             created=T0,
         )
         fake.hidden.add("9")
-        pull_into(store, connector(now=LATER))
+        pull_into(store, connector())
         assert ids(tmp_path / "store.db", "tickets") == []
         fake.hidden.clear()
-        pull_into(store, connector(now=LATER + timedelta(hours=1)))
+        pull_into(store, connector())
     assert ids(tmp_path / "store.db", "tickets") == ["9"]
 
 
@@ -140,7 +153,7 @@ def test_archived_records_are_swept_and_marked_deleted(tmp_path: Path) -> None:
         pull_into(store, connector())
         fake.archive("deals", "4")
         fake.archive("contacts", "204")
-        report = pull_into(store, connector(now=LATER))
+        report = pull_into(store, connector())
         live_deals = {deal.id for deal in store.load_dataset().deals}
     assert report.source("hubspot").kinds["deal"].deleted == 1
     assert ids(tmp_path / "store.db", "deals", deleted=True) == ["4"]
@@ -157,7 +170,7 @@ def test_a_changed_mapping_triggers_a_full_pass(tmp_path: Path) -> None:
         pull_into(store, connector())
         start = len(responses.calls)
         options = HubSpotOptions(campaign_property="utm_campaign")
-        pull_into(store, connector(options, now=LATER))
+        pull_into(store, connector(options))
     assert calls_since(start, "/crm/v3/objects/deals?limit=100")
     assert not calls_since(start, "/crm/v3/objects/deals/search")
     assert calls_since(start, "/crm/v3/objects/contacts/search")

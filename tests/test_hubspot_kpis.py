@@ -17,7 +17,7 @@ from sync.config import ConfigError, load_config
 from sync.store import Store
 from tests.fixtures.hubspot.fake_hubspot import T0, FakeHubSpot
 from tests.fixtures.hubspot.harness import TOKEN
-from tests.test_hubspot_incremental import NO_CHANGE_CALLS
+from tests.test_hubspot_incremental import NO_CHANGE_CALLS, REREAD_CALLS
 
 CONFIG = """
 [reporting]
@@ -87,7 +87,8 @@ def test_every_kpi_is_computed_from_a_hubspot_account(config_path: Path) -> None
 
 @responses.activate
 def test_a_second_run_fetches_only_what_changed(config_path: Path) -> None:
-    """The next pull searches since the first (less the overlap) and stores only the change."""
+    """The next pull searches since the newest change (less the overlap): the new ticket, and
+    each stream's newest change read again."""
     fake = FakeHubSpot.account()
     fake.register()
     config = load_config(config_path)
@@ -104,8 +105,10 @@ def test_a_second_run_fetches_only_what_changed(config_path: Path) -> None:
         report = run.run_pull(
             config, store, full=False, clock=lambda: later, session=requests.Session()
         )
-    assert len(responses.calls) - start == NO_CHANGE_CALLS
-    assert report.source("hubspot").stored == 3 + 10 + 1  # owners and stages are re-read whole
+    assert len(responses.calls) - start == NO_CHANGE_CALLS + REREAD_CALLS
+    # owners and stages are re-read whole; then the new ticket, and the newest changes again:
+    # contacts 202 and 203 (with their 2 subscription events), deal 6, ticket 302
+    assert report.source("hubspot").stored == 3 + 10 + 1 + 6
 
 
 def test_a_missing_token_is_a_configuration_error(

@@ -18,7 +18,7 @@ import requests
 from pydantic import SecretStr
 
 from connectors.base import Page, Pulled
-from connectors.clock import Clock, Monotonic, utc_now
+from connectors.clock import Monotonic
 from connectors.http import Pacers
 from connectors.hubspot import access, batches, records
 from connectors.hubspot.client import HubSpotApi
@@ -37,7 +37,6 @@ from connectors.hubspot.options import DEFAULTS, HubSpotOptions
 from connectors.hubspot.paging import list_pages
 from connectors.hubspot.pipelines import Pipelines
 from connectors.hubspot.streams import ObjectStream, StreamSync, no_companions
-from connectors.hubspot.values import epoch_ms
 from connectors.schema import Contact, Owner, Stage, SubscriptionEvent
 
 __all__ = ["HubSpotConnector"]
@@ -52,8 +51,9 @@ def _with(base: tuple[str, ...], *more: str) -> tuple[str, ...]:
 class HubSpotConnector:
     """Pulls one HubSpot account; `name` is the source of every record.
 
-    `session` is the run's HTTP session; `sleep`, `monotonic` and `clock` are injectable so
-    tests neither wait nor depend on the time of day; `pacers` keeps the account's pacing
+    `session` is the run's HTTP session; `sleep` and `monotonic` are injectable so tests do
+    not wait; the connector reads no wall clock (every cursor comes from HubSpot's own
+    modification times, see `streams.py`); `pacers` keeps the account's pacing
     across runs (see `HubSpotApi`).
     """
 
@@ -65,7 +65,6 @@ class HubSpotConnector:
         name: str = "hubspot",
         options: HubSpotOptions = DEFAULTS,
         base_url: str = BASE_URL,
-        clock: Clock = utc_now,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Monotonic = time.monotonic,
         pacers: Pacers | None = None,
@@ -75,7 +74,6 @@ class HubSpotConnector:
         self.api = HubSpotApi(
             token, session, base_url=base_url, sleep=sleep, clock=monotonic, pacers=pacers
         )
-        self._clock = clock
 
     def __repr__(self) -> str:
         return f"HubSpotConnector(name={self.name!r})"
@@ -83,7 +81,6 @@ class HubSpotConnector:
     def pull(self, cursors: Mapping[str, str], *, full: bool = False) -> Iterator[Page]:
         """Yield every stream's pages from its cursor on; `full` re-reads everything."""
         access.require(self.api, self.options)
-        now_ms = epoch_ms(self._clock())
         yield from self._owners()
         deal_pipelines = Pipelines(self.api.get(pipelines_path(DEALS.object_type)))
         stages = tuple(deal_pipelines.records(self.name))
@@ -91,7 +88,7 @@ class HubSpotConnector:
         ticket_pipelines = Pipelines(self.api.get(pipelines_path(TICKETS.object_type)))
         overlap_ms = self.options.search_overlap_minutes * 60_000
         for stream in self._streams(deal_pipelines, ticket_pipelines):
-            sync = StreamSync(self.api, self.name, stream, overlap_ms=overlap_ms, now_ms=now_ms)
+            sync = StreamSync(self.api, self.name, stream, overlap_ms=overlap_ms)
             yield from sync.pages(None if full else cursors.get(stream.spec.stream))
 
     def _owners(self) -> Iterator[Page]:

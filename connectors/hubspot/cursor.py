@@ -1,16 +1,17 @@
 """The cursor of one HubSpot object stream: which pass it is in, and how far it got.
 
-- `list`: a full pass through the list endpoint, begun at `started`; `after` is the token of
-  the next page.
-- `search`: an incremental pass for records modified since `since`, begun at `started`;
-  `after` is the highest object id committed.
+- `list`: a full pass through the list endpoint; `after` is the token of the next page.
+- `search`: an incremental pass for records modified since `since`; `after` is the highest
+  object id committed.
 - `sweep`: the pass is read; the archived records are still to be marked deleted, and the
   next pass starts at `since`.
 - `done`: the next pass is incremental from `since`.
 
 `fields` fingerprints the properties requested: when the mapping or the pipelines' stages
 change, the stored records lack what is now asked for, so the next pass is a full one.
-Times are epoch milliseconds.
+`newest` is the latest last-modified time HubSpot gave on a record committed so far, the
+next pass's `since` less the overlap (`connectors/newest.py`: ISO 8601 text, the form
+`status` reads); the other times are epoch milliseconds, the form search filters take.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal, TypeAlias, get_args
 
+from connectors.newest import newest_change
+
 Mode: TypeAlias = Literal["list", "search", "sweep", "done"]
 MODES = frozenset(get_args(Mode))
 
@@ -30,8 +33,8 @@ class Position:
     mode: Mode
     fields: str
     since: int | None = None
-    started: int | None = None
     after: str | None = None
+    newest: str | None = None
 
     def encode(self) -> str:
         return json.dumps({key: value for key, value in asdict(self).items() if value is not None})
@@ -43,14 +46,17 @@ class Position:
             return None
         try:
             data = json.loads(cursor)
+            # cursors written before `newest` held when the pass began on this machine's
+            # clock; their `since` is still a good place to start from
+            data.pop("started", None)
             position = cls(**data)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, AttributeError):
             return None
         if position.mode not in MODES or not isinstance(position.fields, str):
             return None
-        needs = {"list": ("started",), "search": ("since", "started"), "sweep": ("since",)}
-        numbers = (getattr(position, name) for name in needs.get(position.mode, ("since",)))
-        if not all(type(number) is int for number in numbers):
+        if position.mode != "list" and type(position.since) is not int:
+            return None
+        if position.newest is not None and newest_change(cursor) is None:
             return None
         return position
 

@@ -43,13 +43,11 @@ class HubSpotSettings(Section):
 
 
 def build(settings: HubSpotSettings, context: SourceContext) -> HubSpotConnector:
-    now = context.now
     return HubSpotConnector(
         context.token(TOKEN_VARIABLE, KEY_DESCRIPTION),
         context.session,
         name=settings.name,
         options=settings.options(),
-        clock=lambda: now,
         pacers=context.pacers,
     )
 

@@ -4,8 +4,11 @@
   objects a page. Its last page names every id it listed as the only live ones, so records
   deleted in any way (archived, purged, merged away) are marked deleted.
 - After a full or incremental pass: an incremental pass through search, 200 a page, for
-  records modified since the previous pass began, less `overlap` because search indexes
-  changes with a delay (https://developers.hubspot.com/docs/api/crm/search#limitations).
+  records modified since the latest last-modified time HubSpot gave on the records read so
+  far, less `overlap` because search indexes changes with a delay
+  (https://developers.hubspot.com/docs/api/crm/search#limitations). The start comes from
+  the data, never from this machine's clock, which may run ahead of HubSpot's; a pass that
+  read nothing leaves it where it was (a stream never read from starts at the epoch).
   Records read twice are upserted twice: harmless.
 - Archiving does not change a record's last-modified time and search never returns archived
   records, so after an incremental (or a resumed full) pass the archived records are listed
@@ -18,15 +21,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import Page, Pulled
 from connectors.hubspot.batches import read_properties, split_properties
 from connectors.hubspot.client import HubSpotApi
-from connectors.hubspot.cursor import Position, fingerprint
+from connectors.hubspot.cursor import Mode, Position, fingerprint
 from connectors.hubspot.endpoints import LIST_PAGE_SIZE, MAX_PROPERTIES_CHARS, ObjectSpec
 from connectors.hubspot.paging import list_pages, search_pages
+from connectors.hubspot.values import epoch_ms, parse_instant
+from connectors.newest import later, latest
 from connectors.schema import Record, SchemaError
 
 logger = logging.getLogger(__name__)
@@ -63,17 +69,16 @@ class ObjectStream:
 
 
 class StreamSync:
-    """The pages of one stream for one pull; `now_ms` is when the pull began."""
+    """The pages of one stream for one pull."""
 
     def __init__(
-        self, api: HubSpotApi, source: str, stream: ObjectStream, *, overlap_ms: int, now_ms: int
+        self, api: HubSpotApi, source: str, stream: ObjectStream, *, overlap_ms: int
     ) -> None:
         self.api = api
         self.source = source
         self.stream = stream
         self.spec = stream.spec
         self.overlap_ms = overlap_ms
-        self.now_ms = now_ms
         self.fields = fingerprint(stream.properties)
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
@@ -85,23 +90,30 @@ class StreamSync:
                 self.spec.stream,
             )
         if position is None or position.fields != self.fields:
-            yield from self._listed(Position("list", self.fields, started=self.now_ms), set())
+            yield from self._listed(Position("list", self.fields), set())
         elif position.mode == "list":
             yield from self._listed(position, None)
         elif position.mode == "search":
             yield from self._searched(position)
         elif position.mode == "sweep":
-            yield from self._swept(_known(position.since))
+            yield from self._swept(position)
         else:
-            since = _known(position.since)
-            start = Position("search", self.fields, since=since, started=self.now_ms, after="0")
-            yield from self._searched(start)
+            yield from self._searched(replace(position, mode="search", after="0"))
 
     def _page(self, items: list[Pulled], position: Position, **kw: Any) -> Page:
         return Page(self.spec.stream, self.spec.kind, tuple(items), cursor=position.encode(), **kw)
 
-    def _next_since(self, position: Position) -> int:
-        return _known(position.started) - self.overlap_ms
+    def _next(self, position: Position, mode: Mode) -> Position:
+        """The position after a pass: from the newest change less the overlap, else as it was."""
+        newest = _instant(position.newest)
+        since = (position.since or 0) if newest is None else epoch_ms(newest) - self.overlap_ms
+        return Position(mode, self.fields, since=since, newest=position.newest)
+
+    def _seen(self, position: Position, objects: list[Raw]) -> Position:
+        """`position` with `newest` moved to the latest last-modified time among `objects`."""
+        modified = (_modified(raw, self.spec.modified) for raw in objects)
+        newest = later(_instant(position.newest), latest(modified))
+        return replace(position, newest=None if newest is None else newest.isoformat())
 
     def _listed(self, position: Position, live: set[str] | None) -> Iterator[Page]:
         """A full pass from `position.after`; `live` collects ids when it began at the start."""
@@ -118,17 +130,17 @@ class StreamSync:
             if live is not None:
                 live.update(str(item["id"]) for item in page.results)
             yield from self.stream.companions(items)
+            position = self._seen(position, page.results)
             if page.next_after is not None:
-                following = Position("list", self.fields, started=position.started)
-                yield self._page(items, _after(following, page.next_after))
+                yield self._page(items, replace(position, after=page.next_after))
                 continue
-            since = self._next_since(position)
             if live is not None:
-                done = Position("done", self.fields, since=since)
+                done = self._next(position, "done")
                 yield self._page(items, done, live_ids=frozenset(live))
             else:
-                yield self._page(items, Position("sweep", self.fields, since=since))
-                yield from self._swept(since)
+                swept = self._next(position, "sweep")
+                yield self._page(items, swept)
+                yield from self._swept(swept)
 
     def _searched(self, position: Position) -> Iterator[Page]:
         pages = search_pages(
@@ -142,21 +154,22 @@ class StreamSync:
         for page in pages:
             items = self._built(self.stream.after_search(page.results))
             yield from self.stream.companions(items)
+            position = self._seen(position, page.results)
             if page.more:
-                yield self._page(items, _after(position, page.last_id))
+                yield self._page(items, replace(position, after=page.last_id))
                 continue
-            since = self._next_since(position)
-            yield self._page(items, Position("sweep", self.fields, since=since))
-            yield from self._swept(since)
+            swept = self._next(position, "sweep")
+            yield self._page(items, swept)
+            yield from self._swept(swept)
 
-    def _swept(self, since: int) -> Iterator[Page]:
+    def _swept(self, position: Position) -> Iterator[Page]:
         """Mark archived records deleted, then move the cursor to the next incremental pass."""
         params = {"limit": LIST_PAGE_SIZE, "archived": "true", "properties": "hs_object_id"}
         for page in list_pages(self.api, self.spec.path, params):
             gone = tuple(str(item["id"]) for item in page.results)
             if gone:
                 yield Page(self.spec.stream, self.spec.kind, deleted=gone)
-        yield self._page([], Position("done", self.fields, since=since))
+        yield self._page([], replace(position, mode="done", after=None))
 
     def _built(self, objects: list[Raw]) -> list[Pulled]:
         items = []
@@ -171,8 +184,14 @@ class StreamSync:
         return items
 
 
-def _after(position: Position, after: str) -> Position:
-    return Position(position.mode, position.fields, position.since, position.started, after)
+def _modified(raw: Raw, name: str) -> datetime | None:
+    properties = raw.get("properties")
+    value = properties.get(name) if isinstance(properties, dict) else None
+    return parse_instant(str(value).strip()) if value else None
+
+
+def _instant(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text).astimezone(UTC)
 
 
 def _known(value: int | None) -> int:

@@ -24,6 +24,7 @@ from typing import Literal, TypeAlias, cast
 
 from connectors.base import Page, Pulled
 from connectors.errors import RunFailure
+from connectors.newest import later, newest_change
 from connectors.schema import Deal, Record
 from kpis.columns import Columns
 from kpis.dataset import Dataset
@@ -237,6 +238,15 @@ class Store:
         """The stored cursor of each stream of `source`."""
         rows = self._db.execute("SELECT stream, cursor FROM cursors WHERE source = ?", (source,))
         return dict(rows.fetchall())
+
+    def newest_changes(self) -> dict[str, datetime]:
+        """Per source, the newest modification time the CRM gave that its cursors record."""
+        found: dict[str, datetime] = {}
+        for source, cursor in self._db.execute("SELECT source, cursor FROM cursors"):
+            newest = later(found.get(source), newest_change(cursor))
+            if newest is not None:
+                found[source] = newest
+        return found
 
     def record(self, source: str, kind: str, record_id: str) -> Record | None:
         """The live record of `kind` (`Record.KIND`) with this key; None if absent or deleted.
