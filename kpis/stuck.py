@@ -96,13 +96,15 @@ def thresholds(data: Dataset, period: Period, settings: KpiSettings) -> dict[Seg
         configured = settings.stuck_days.get(segment[1])
         days = ended.get(segment, ())
         if configured is not None:
-            found[segment] = Threshold(float(configured), f"{configured:g} days, kpis.stuck_days")
+            found[segment] = Threshold(
+                float(configured), f"threshold {configured:g} days: kpis.stuck_days"
+            )
         elif len(days) >= MIN_VISITS:
             value = float(np.percentile(days, PERCENTILE))
             found[segment] = Threshold(
                 value,
-                f"{value:.1f} days, the {PERCENTILE}th percentile of {len(days)} visits "
-                f"left {window.first_day.isoformat()}..{window.last_day.isoformat()}",
+                f"threshold {value:.1f} days: the {PERCENTILE}th percentile of {len(days)} "
+                f"visits left in {window.label}",
             )
     return found
 

@@ -126,3 +126,24 @@ def test_the_list_is_longest_first() -> None:
         ("c", 8.0, 5.0),
         ("a", 6.0, 5.0),
     ]
+
+
+@pytest.mark.parametrize(
+    ("deals", "stuck_days", "note"),
+    [
+        ([_open("a", 6)], {NEW: 5}, "threshold 5 days: kpis.stuck_days"),
+        (
+            [*_left(10), _open("c", 12)],
+            {},
+            "threshold 9.1 days: the 90th percentile of 10 visits left in 2025-11-01..2026-10-31",
+        ),
+    ],
+    ids=["configured", "percentile"],
+)
+def test_the_stage_row_notes_its_threshold(
+    deals: list[Deal], stuck_days: dict[str, float], note: str
+) -> None:
+    """Each stage row says what its threshold is and where it comes from."""
+    data = Dataset(stages=STAGES, deals=deals)
+    kpi_settings = replace(settings(), stuck_days=stuck_days)
+    assert only(stuck_deals(data, OCTOBER, kpi_settings), "stage", NEW).note == note
