@@ -33,7 +33,8 @@ from kpis.service import (
     time_to_resolution_hours_median,
 )
 from kpis.settings import KpiSettings
-from kpis.stages import stage_duration_days, stage_duration_days_median
+from kpis.stages import stage_conversion_rate, stage_duration_days, stage_duration_days_median
+from kpis.stuck import stuck_deals
 
 KpiFunction: TypeAlias = Callable[[Dataset, Period, KpiSettings], list[ResultRow]]
 
@@ -104,6 +105,20 @@ CATALOG: tuple[KpiSpec, ...] = (
         unit="days",
         label="Time in stage (days, median)",
         section="stage_duration_days-stage_duration_days_median-days",
+    ),
+    KpiSpec(
+        id="stage_conversion_rate",
+        function=stage_conversion_rate,
+        unit="ratio",
+        label="Stage conversion rate",
+        section="stage_conversion_rate-ratio",
+    ),
+    KpiSpec(
+        id="stuck_deals",
+        function=stuck_deals,
+        unit="count",
+        label="Stuck deals",
+        section="stuck_deals-count",
     ),
     KpiSpec(
         id="sales_cycle_days",

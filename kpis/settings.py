@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -39,6 +39,9 @@ class KpiSettings:
     """`rates` maps a currency to its value in `currency` (`USD: 0.92` means 1 USD = 0.92 EUR).
 
     `business_hours` None means 24/7 calendar time. `spend` has at most one entry per month.
+    `stuck_days` maps a stage, named `Pipeline label / Stage label` as its rows are, to the
+    days after which an open deal in it is stuck (`docs/kpis.md`, stuck_deals). `now` is
+    the instant of the run: a period still running is measured at it, not at its end.
     """
 
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
@@ -49,3 +52,5 @@ class KpiSettings:
     business_hours: BusinessHoursSpec | None = None
     spend: tuple[MonthlySpend, ...] = ()
     forecast_months: int = 6
+    stuck_days: Mapping[str, float] = field(default_factory=dict)
+    now: datetime | None = None

@@ -1,4 +1,4 @@
-"""Time in stage: how long deals stay in each open stage of each pipeline.
+"""Time in stage and stage conversion: how long deals stay in each open stage, and where to.
 
 A visit counts in the period its `exited_at` is in. Closed (won/lost) stages are never left
 in the sense that matters and produce no row. Rows are per stage (`segment_by = stage`,
@@ -15,10 +15,11 @@ import numpy.typing as npt
 
 from kpis.columns import MISSING, Codes, Instants, distinct_rows, group_by, micros
 from kpis.dataset import Dataset
+from kpis.journeys import converted_visits
 from kpis.memo import per_dataset
 from kpis.periods import Period
 from kpis.results import ResultRow
-from kpis.rows import mean_row, median_row, segment_rows
+from kpis.rows import mean_row, median_row, ratio_row, segment_rows
 from kpis.segments import ALL_SEGMENT, SegmentKey
 from kpis.settings import KpiSettings
 from kpis.stats import SECONDS_PER_DAY
@@ -26,15 +27,19 @@ from kpis.stats import SECONDS_PER_DAY
 
 @dataclass(frozen=True)
 class StageIndex:
-    """Exited visits of open stages sorted by `exited_at`, with their stage and length in days.
+    """Exited visits of open stages sorted by `exited_at`, with their stage, length in days
+    and whether they converted (`kpis.journeys`).
 
-    `segment` holds positions in `segments`.
+    `segment` holds positions in `segments`; `visit_segment` is that of every visit, in the
+    visit columns' order, -1 for a closed stage.
     """
 
     exited_at: Instants
     segment: Codes
     days: npt.NDArray[np.float64]
+    converted: npt.NDArray[np.bool_]
     segments: tuple[SegmentKey, ...]
+    visit_segment: npt.NDArray[np.intp]
     _groups: dict[tuple[int, int], dict[SegmentKey, list[float]]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -45,6 +50,20 @@ class StageIndex:
         groups = self._groups.get(bounds)
         if groups is None:
             groups = self._groups[bounds] = self._group(*bounds)
+        return groups
+
+    def conversions_in(self, period: Period) -> dict[SegmentKey, tuple[int, int]]:
+        """(Converted, ended) visits exited in the period, by stage and over all stages."""
+        low, high = np.searchsorted(self.exited_at, [micros(period.start), micros(period.end)])
+        if low == high:
+            return {}
+        segment = self.segment[low:high]
+        size = len(self.segments)
+        ended = np.bincount(segment, minlength=size)
+        converted = np.bincount(segment, weights=self.converted[low:high], minlength=size)
+        groups = {ALL_SEGMENT: (int(converted.sum()), int(high - low))}
+        for at in np.flatnonzero(ended).tolist():
+            groups[self.segments[at]] = (int(converted[at]), int(ended[at]))
         return groups
 
     def _group(self, start: int, end: int) -> dict[SegmentKey, list[float]]:
@@ -111,7 +130,9 @@ def _build(data: Dataset, settings: KpiSettings) -> StageIndex:
         exited_at=exited_at[order],
         segment=segment[counted].astype(np.int32),
         days=days,
+        converted=converted_visits(data)[counted],
         segments=segments,
+        visit_segment=segment,
     )
 
 
@@ -138,4 +159,13 @@ def stage_duration_days_median(
         lambda segment, days: median_row(
             "stage_duration_days_median", period, segment, "days", days
         ),
+    )
+
+
+def stage_conversion_rate(data: Dataset, period: Period, settings: KpiSettings) -> list[ResultRow]:
+    """Of the visits of open stages exited in P, the share that moved forward or were won."""
+    return segment_rows(
+        stage_index(data, settings).conversions_in(period),
+        (0, 0),
+        lambda segment, counts: ratio_row("stage_conversion_rate", period, segment, *counts),
     )

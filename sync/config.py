@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from collections.abc import Sequence
-from datetime import date, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
@@ -98,9 +98,27 @@ class CurrencySection(_Section):
         return {currency_code(code): rate for code, rate in value.items()}
 
 
+_STAGE_NAME = re.compile(r"^\S.* / \S.*$")
+
+
 class KpisSection(_Section):
     new_customer_window_days: int = Field(default=365, ge=0)
     customer_lifespan_years: float | None = Field(default=None, gt=0)
+    stuck_days: dict[str, Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(
+        default_factory=dict
+    )
+
+    @field_validator("stuck_days")
+    @classmethod
+    def _stage_names(cls, value: dict[str, float]) -> dict[str, float]:
+        # a stage is named as its KPI rows name it, which is what the user reads in the sheet
+        for name in value:
+            if not _STAGE_NAME.match(name):
+                raise ValueError(
+                    f"{name!r} is not a stage: name it 'Pipeline label / Stage label', "
+                    "as the KPIs tab's stage rows do"
+                )
+        return value
 
 
 class ForecastSection(_Section):
@@ -402,8 +420,11 @@ class Config(_Section):
     def xlsx_path(self) -> Path | None:
         return None if self.xlsx is None else self.resolve(self.xlsx.path)
 
-    def kpi_settings(self, spend: Sequence[MonthlySpend] | None = None) -> KpiSettings:
-        """The KPI settings; `spend` replaces the config's `[[spend]]` when given."""
+    def kpi_settings(
+        self, spend: Sequence[MonthlySpend] | None = None, now: datetime | None = None
+    ) -> KpiSettings:
+        """The KPI settings; `spend` replaces the config's `[[spend]]` when given, `now` is the
+        run's instant (a running period's stuck deals are counted at it)."""
         hours = self.service.business_hours
         return KpiSettings(
             timezone=self.reporting.zone,
@@ -414,6 +435,8 @@ class Config(_Section):
             business_hours=None if hours is None else hours.spec(self.reporting.zone),
             spend=tuple(self.monthly_spend() if spend is None else spend),
             forecast_months=self.forecast.months,
+            stuck_days=dict(self.kpis.stuck_days),
+            now=now,
         )
 
     def monthly_spend(self) -> list[MonthlySpend]:

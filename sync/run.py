@@ -152,7 +152,9 @@ def run_pull(
     return pull(store, connectors, full=full, now=clock, progress=progress)
 
 
-def kpi_settings(config: Config, sheet: SheetsApi | None = None) -> KpiSettings:
+def kpi_settings(
+    config: Config, sheet: SheetsApi | None = None, now: datetime | None = None
+) -> KpiSettings:
     """The config's KPI settings, with the spend the team typed into the Inputs tab.
 
     With a Google Sheet configured its Inputs tab is read too (from `sheet`, the run's open
@@ -167,14 +169,14 @@ def kpi_settings(config: Config, sheet: SheetsApi | None = None) -> KpiSettings:
             logger.warning("%s (row left out)", problem)
     if config.sheets is not None:
         typed = merge_spend(typed, sheet_spend(config, sheet))
-    return config.kpi_settings(spend=merge_spend(config.monthly_spend(), typed))
+    return config.kpi_settings(spend=merge_spend(config.monthly_spend(), typed), now=now)
 
 
 def compute_rows(
     config: Config, store: Store, *, now: datetime, period: str | None = None
 ) -> list[ResultRow]:
     data = store.load_dataset(contacts="customers", sources=config.connectors.names)
-    return compute(data, report_periods(config, now, period), kpi_settings(config))
+    return compute(data, report_periods(config, now, period), kpi_settings(config, now=now))
 
 
 def run_publish(config: Config, store: Store, *, clock: Clock) -> PublishReport:
@@ -184,7 +186,7 @@ def run_publish(config: Config, store: Store, *, clock: Clock) -> PublishReport:
         raise ConfigError("no output is configured; add an [xlsx] or a [sheets] section")
     now = clock()
     sheet = None if config.sheets is None else connect_sheet(config)
-    settings = kpi_settings(config, sheet)
+    settings = kpi_settings(config, sheet, now)
     data = store.load_dataset(contacts="customers", sources=config.connectors.names)
     content = prepare(config, data, settings, report_periods(config, now), now)
     book = workbook(content)

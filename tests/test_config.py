@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -336,3 +336,28 @@ def test_a_config_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     path.write_bytes('[xlsx]\npath = "Übersicht.xlsx"\n'.encode("cp1252"))
     with pytest.raises(ConfigError, match="is not UTF-8 text"):
         load_config(path)
+
+
+def test_stuck_days_are_keyed_by_stage_name(tmp_path: Path) -> None:
+    """`[kpis.stuck_days]` reaches the KPI settings as stage name and days, with the run's now."""
+    text = '[kpis.stuck_days]\n"Sales Pipeline / Contract sent" = 21\n"Renewals / Call" = 2.5\n'
+    now = datetime(2026, 10, 15, tzinfo=UTC)
+    settings = load_config(_write(tmp_path, text)).kpi_settings(now=now)
+    assert settings.stuck_days == {"Sales Pipeline / Contract sent": 21, "Renewals / Call": 2.5}
+    assert settings.now == now
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ('"Contract sent" = 21', "is not a stage: name it 'Pipeline label / Stage label'"),
+        ('"Sales / Demo" = 0', "kpis.stuck_days.Sales / Demo"),
+        ('"Sales / Demo" = "soon"', "kpis.stuck_days.Sales / Demo"),
+    ],
+    ids=["no-pipeline", "zero-days", "text-days"],
+)
+def test_bad_stuck_days_name_the_key(tmp_path: Path, entry: str, expected: str) -> None:
+    """A stage without its pipeline, or days that are not a positive number, are refused."""
+    with pytest.raises(ConfigError) as caught:
+        load_config(_write(tmp_path, f"[kpis.stuck_days]\n{entry}\n"))
+    assert expected in str(caught.value)

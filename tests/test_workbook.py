@@ -10,6 +10,7 @@ import pytest
 
 from kpis.periods import parse_period
 from kpis.results import Number, ResultRow, Unit
+from kpis.stuck import StuckDeal, StuckDeals
 from sync.outputs.kpi_tabs import kpis_tab, pipeline_tab
 from sync.outputs.tidy import KPI_HEADER
 from sync.outputs.workbook import CHART_ROWS, Chart, Tab, Workbook, parse_format
@@ -186,6 +187,39 @@ def test_pipeline_without_means_has_no_bottleneck() -> None:
     """Stages whose means are all undefined mark nothing and name nothing."""
     tab = _tab("Pipeline", _stage("Sales / Qualified", None, None))
     assert (len(tab.rows), tab.highlights, tab.notes) == (1, frozenset(), ())
+
+
+def test_pipeline_lists_stuck_deals_under_the_durations() -> None:
+    """After a blank row, a bold title and header: each stuck deal with its days in stage,
+    the threshold as the cell's note; the bottleneck keeps its highlight and its line."""
+    rows = [*_stage("Sales / Qualified", 2, 2), *_stage("Sales / Proposal", 12.34, 3)]
+    stuck = StuckDeals(
+        period=parse_period("2026-10", BERLIN),
+        at=UPDATED,
+        deals=(
+            StuckDeal("d2", "Acme", "Sales / Proposal", "Ada", 30.5, 12.0),
+            StuckDeal("d1", None, "Sales / Qualified", "(none)", 9.25, 4.0),
+        ),
+    )
+    tab = pipeline_tab(rows, stuck)
+    assert tab.rows[2:] == (
+        (None, None, None, None, None),
+        (
+            "Stuck deals on 2026-10-05 08:00: open longer than their stage's threshold, "
+            "longest first",
+            None,
+            None,
+            None,
+            None,
+        ),
+        ("deal_id", "name", "stage", "owner", "days_in_stage"),
+        ("d2", "Acme", "Sales / Proposal", "Ada", 30.5),
+        ("d1", None, "Sales / Qualified", "(none)", 9.25),
+    )
+    assert (tab.header, tab.bold_rows) == (pipeline_tab(rows).header, frozenset({3, 4}))
+    assert (tab.format_at((5, 2)), tab.format_at((5, 4))) == ("text", "days")
+    assert dict(tab.cell_notes) == {(5, 4): "threshold 12.0 days", (6, 4): "threshold 4.0 days"}
+    assert (tab.highlights, tab.notes) == (pipeline_tab(rows).highlights, pipeline_tab(rows).notes)
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from kpis.periods import Period
 from kpis.results import Number, ResultRow
+from kpis.stuck import StuckDeals
+from sync.outputs.report_tabs import Column, Table, stack
 from sync.outputs.tidy import KPI_HEADER, tidy_record
 from sync.outputs.workbook import Cell, CellValue, Tab, unit_format
 
@@ -61,8 +63,49 @@ class StageDuration:
     n: int
 
 
-def pipeline_tab(rows: Sequence[ResultRow]) -> Tab:
-    """Stage durations of the most recent period that has any, the bottleneck highlighted."""
+def pipeline_tab(rows: Sequence[ResultRow], stuck: StuckDeals | None = None) -> Tab:
+    """Stage durations of the most recent period that has any, the bottleneck highlighted;
+    then, given `stuck`, the stuck deals, longest in their stage first."""
+    tab = _durations_tab(rows)
+    if stuck is None:
+        return tab
+    durations = Table(
+        title=tab.name,
+        columns=tuple(
+            Column(name, fmt, width)
+            for name, fmt, width in zip(
+                tab.header, tab.column_formats, tab.column_widths, strict=True
+            )
+        ),
+        rows=tab.rows,
+    )
+    stacked = stack(tab.name, [durations, _stuck_table(stuck)], tab.notes)
+    return replace(stacked, highlights=tab.highlights)
+
+
+def _stuck_table(stuck: StuckDeals) -> Table:
+    """The stuck deals, each days-in-stage cell noting the stage's threshold."""
+    return Table(
+        title=(
+            f"Stuck deals on {stuck.at.astimezone(stuck.period.tz):%Y-%m-%d %H:%M}: open "
+            "longer than their stage's threshold, longest first"
+        ),
+        columns=(
+            Column("deal_id", "text", 16),
+            Column("name", "text", 32),
+            Column("stage", "text", 40),
+            Column("owner", "text", 24),
+            Column("days_in_stage", "days", 14),
+        ),
+        rows=[(d.deal_id, d.name, d.stage, d.owner, d.days_in_stage) for d in stuck.deals],
+        cell_notes={
+            (index, 4): f"threshold {d.threshold_days:.1f} days"
+            for index, d in enumerate(stuck.deals)
+        },
+    )
+
+
+def _durations_tab(rows: Sequence[ResultRow]) -> Tab:
     stage_rows = [
         row for row in rows if row.kpi in (STAGE_MEAN, STAGE_MEDIAN) and row.segment_by == "stage"
     ]

@@ -7,7 +7,7 @@ order are decided here, in the order docs/sheets.md lists.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from kpis.dataset import Dataset
@@ -20,6 +20,7 @@ from kpis.reports.lost_deals import LostDeals, lost_deals
 from kpis.reports.performance import SalesPerformance, sales_performance
 from kpis.results import ResultRow
 from kpis.settings import KpiSettings
+from kpis.stuck import StuckDeals, stuck_report
 from sync.config import Config
 from sync.outputs.dashboard_tabs import dashboard_tab, goals_tab
 from sync.outputs.inputs import inputs_tab
@@ -37,8 +38,8 @@ from sync.outputs.workbook import Workbook
 class Publication:
     """The KPI rows of every published period, the goals, and the reports.
 
-    The sales-performance and lost-deals reports cover `current`: the period of the first
-    published grain that contains `now`, to date.
+    The sales-performance and lost-deals reports and the stuck deals cover `current`: the
+    period of the first published grain that contains `now`, to date.
     """
 
     updated_at: datetime
@@ -49,6 +50,7 @@ class Publication:
     forecast: Forecast
     performance: SalesPerformance
     lost: LostDeals
+    stuck: StuckDeals
     before_after: BeforeAfter | None
 
 
@@ -59,6 +61,7 @@ def prepare(
     periods: Sequence[Period],
     now: datetime,
 ) -> Publication:
+    settings = replace(settings, now=now)
     zone = config.reporting.zone
     current = period_containing(config.reporting.periods[0], now.astimezone(zone).date(), zone)
     go_live = config.reporting.crm_go_live
@@ -74,6 +77,7 @@ def prepare(
         forecast=forecast(data, settings, now),
         performance=sales_performance(data, current, settings),
         lost=lost_deals(data, current, settings),
+        stuck=stuck_report(data, current, settings),
         before_after=None
         if go_live is None
         else before_after(data, settings, go_live, config.reporting.comparison_months, now),
@@ -91,7 +95,7 @@ def workbook(publication: Publication) -> Workbook:
             ),
             kpis_tab(publication.rows, updated_at=publication.updated_at, currency=currency),
             goals_tab(publication.goals, currency=currency),
-            pipeline_tab(publication.rows),
+            pipeline_tab(publication.rows, publication.stuck),
             sales_performance_tab(publication.performance),
             lost_deals_tab(publication.lost),
             forecast_tab(publication.forecast),
