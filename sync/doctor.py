@@ -294,10 +294,45 @@ def _schedule(config: Config, now: datetime) -> list[Check]:
     ]
 
 
+def _stuck_days(config: Config, now: datetime) -> list[Check]:
+    """Each stage `kpis.stuck_days` names is an open stage of a configured source."""
+    named = config.kpis.stuck_days
+    if not named or not config.store_path.exists():
+        return []
+    try:
+        with Store.open(config.store_path) as store:
+            stages = store.stages()
+    except sqlite3.Error:
+        return []
+    sources = config.connectors.names
+    # named as the KPIs tab's stage rows name them (`kpis.stages.stage_segment`)
+    known = {
+        f"{stage.pipeline_label} / {stage.stage_label}"
+        for stage in stages
+        if stage.source in sources and not stage.is_closed
+    }
+    unknown = [name for name in named if name not in known]
+    if unknown:
+        listed = ", ".join(repr(name) for name in unknown)
+        return [
+            Check(
+                "kpis.stuck_days",
+                False,
+                f"no open stage is named {listed}; its threshold is never used",
+                "name each stage as the KPIs tab's stage rows do, e.g. "
+                + (repr(min(known)) if known else "'Sales / Qualified'"),
+            )
+        ]
+    count = len(named)
+    every = "the stage is an open stage" if count == 1 else f"each of {count} is an open stage"
+    return [Check("kpis.stuck_days", True, every)]
+
+
 CHECKS: tuple[tuple[str, CheckFunction], ...] = (
     ("store", _store),
     ("sources", _sources),
     ("currencies", _currencies),
+    ("stuck days", _stuck_days),
     ("outputs", _outputs),
     ("sheets", _sheets),
     ("schedule", _schedule),

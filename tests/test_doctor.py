@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -194,3 +195,45 @@ def test_a_token_an_api_echoes_in_its_error_is_masked(
     assert code == 1
     assert "no account has the key **********" in out
     assert AC_KEY not in out
+
+
+FILES_WITH_STUCK = """
+[reporting]
+timezone = "Europe/Berlin"
+[currency.rates]
+USD = 0.92
+[connectors.files]
+path = "export"
+[xlsx]
+path = "kpis.xlsx"
+[kpis.stuck_days]
+{names}
+"""
+
+
+@pytest.mark.parametrize(
+    ("names", "line"),
+    [
+        ('"Sales / Proposal" = 14', "ok   kpis.stuck_days: the stage is an open stage"),
+        (
+            '"Sales / Propsal" = 14',
+            "FAIL kpis.stuck_days: no open stage is named 'Sales / Propsal'; its threshold is "
+            "never used\n     fix: name each stage as the KPIs tab's stage rows do, e.g. "
+            "'Sales / Proposal'",
+        ),
+        (
+            '"Sales / Closed won" = 14',
+            "FAIL kpis.stuck_days: no open stage is named 'Sales / Closed won'",
+        ),
+    ],
+    ids=["found", "misspelt", "closed-stage"],
+)
+def test_a_stuck_days_stage_that_no_open_stage_has_fails_its_line(
+    tmp_path: Path, names: str, line: str
+) -> None:
+    """A threshold set for a stage the store has no open stage of would never be used."""
+    shutil.copytree(Path(__file__).parent / "fixtures" / "cli_export", tmp_path / "export")
+    config = _config(tmp_path, FILES_WITH_STUCK.format(names=names))
+    assert runner.invoke(app, ["--config", str(config), "pull"]).exit_code == 0
+    _, out = _doctor(config)
+    assert line in out

@@ -25,7 +25,7 @@ from typing import Literal, TypeAlias, cast
 from connectors.base import Page, Pulled
 from connectors.errors import RunFailure
 from connectors.newest import later, newest_change
-from connectors.schema import Deal, Record
+from connectors.schema import Deal, Record, Stage
 from kpis.columns import Columns
 from kpis.dataset import Dataset
 from sync.store import changes, runs, scope, snapshot, visits
@@ -432,6 +432,10 @@ class Store:
         except sqlite3.OperationalError as exc:
             logger.warning("%s: columnar snapshot not saved (%s)", self.path, exc)
             return False
+
+    def stages(self) -> list[Stage]:
+        """Every live pipeline stage, by source: what a stage named in the config must be."""
+        return self._live(STAGES)
 
     def _live(self, table: Table[R]) -> list[R]:
         sql = STATEMENTS[table.kind]
