@@ -32,7 +32,7 @@ from connectors.hubspot.endpoints import (
     TICKETS,
     pipelines_path,
 )
-from connectors.hubspot.journeys import timing_properties
+from connectors.hubspot.journeys import entered_properties, timing_properties
 from connectors.hubspot.options import DEFAULTS, HubSpotOptions
 from connectors.hubspot.paging import list_pages
 from connectors.hubspot.pipelines import Pipelines
@@ -138,7 +138,11 @@ class HubSpotConnector:
             ),
             ObjectStream(
                 TICKETS,
-                _with(TICKETS.properties, options.followups_property),
+                _with(
+                    TICKETS.properties,
+                    options.followups_property,
+                    *entered_properties(ticket_pipelines.stage_ids()),
+                ),
                 partial(records.ticket, self.name, pipelines=ticket_pipelines, options=options),
             ),
         ]
