@@ -176,7 +176,7 @@ def test_optional_objects_can_be_turned_off_instead_of_granted(tmp_path: Path) -
 def test_malformed_records_are_skipped_with_a_warning_naming_id_and_field(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A bad date, a non-numeric amount or an unknown stage skips that record only."""
+    """A bad date or a non-numeric amount skips that record only; an unknown stage does not."""
     fake = FakeHubSpot.account()
     fake.add("deals", 7, {"pipeline": "default", "dealstage": "contractsent", "amount": "lots"})
     fake.add("deals", 8, {"pipeline": "default", "dealstage": "gone", "amount": "5"})
@@ -185,9 +185,9 @@ def test_malformed_records_are_skipped_with_a_warning_naming_id_and_field(
     with caplog.at_level(logging.WARNING), Store.open(tmp_path / "store.db") as store:
         pull_into(store, connector())
     assert "deal '7': amount: 'lots' is not a number; record skipped" in caplog.text
-    assert "deal '8': dealstage: stage 'gone' is not in pipeline 'default'" in caplog.text
+    assert "deal 8 is in stage 'gone', which pipeline 'default' does not list" in caplog.text
     assert "contact '209': churn_date: 'next year' is not a date or time" in caplog.text
-    assert ids(tmp_path / "store.db", "deals") == ["1", "2", "3", "4", "5", "6"]
+    assert ids(tmp_path / "store.db", "deals") == ["1", "2", "3", "4", "5", "6", "8"]
 
 
 @responses.activate

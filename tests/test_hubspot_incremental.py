@@ -96,6 +96,34 @@ def test_second_pull_fetches_only_what_changed(tmp_path: Path) -> None:
 
 
 @responses.activate
+def test_a_deal_whose_contacts_fill_two_association_pages_reads_the_second(
+    tmp_path: Path,
+) -> None:
+    """A v4 batch result with `paging` is asked again with `after`; the lowest id is on page 2."""
+    fake = FakeHubSpot.stock()
+    populate_settled(fake, 3)
+    fake.association_page = 2
+    fake.register()
+    with Store.open(tmp_path / "store.db") as store:
+        pull_into(store, connector())
+        fake.add(
+            "deals",
+            301,
+            {"pipeline": "default", "dealstage": "contractsent"},
+            modified=T0 + timedelta(minutes=20),
+        )
+        # HubSpot's order within a result is not the id order: the lowest id comes last
+        fake.deal_contacts["301"] = ["9", "8", "3"]
+        start = len(responses.calls)
+        pull_into(store, connector())
+        deals = {d.id: d for d in store.load_dataset().deals}
+    batches = calls_since(start, "/crm/v4/associations/deals/contacts/batch/read")
+    inputs = [json.loads(call.request.body or b"{}")["inputs"] for call in batches]
+    assert inputs[-1] == [{"id": "301", "after": "2"}]
+    assert deals["301"].contact_id == "3"
+
+
+@responses.activate
 def test_ten_thousand_cap_with_one_shared_timestamp_loses_and_repeats_nothing(
     tmp_path: Path,
 ) -> None:

@@ -90,27 +90,58 @@ def read_properties(
 
 
 def with_contacts(api: HubSpotApi, deals: list[Raw]) -> list[Raw]:
-    """`deals` with their contacts under `associations`, shaped as the list endpoint shows them."""
+    """`deals` with their contacts under `associations`, shaped as the list endpoint shows them.
+
+    A result with more contacts than one answer holds carries its own `paging`; its next page
+    is asked for with `after` beside the deal's id, with the other deals still to finish
+    (https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/batch/get-associations:
+    "The 'paging' field will only be present if there are more pages").
+    """
     if not deals:
         return deals
     contacts: dict[str, list[dict[str, str]]] = {}
-    for batch in chunks(deals, ASSOCIATION_BATCH_SIZE):
-        body = {"inputs": [{"id": str(item["id"])} for item in batch]}
-        # a deal without contacts is reported as a failed input: usual, so only logged in -v
-        answer = api.post(DEAL_CONTACTS_PATH, body)
-        for item in _batch_results(answer, f"POST {DEAL_CONTACTS_PATH}", logging.DEBUG):
-            deal_id = str((item.get("from") or {}).get("id"))
-            contacts[deal_id] = [
-                {"id": str(to["toObjectId"]), "type": "deal_to_contact"}
-                for to in item.get("to") or ()
-                if isinstance(to, dict) and "toObjectId" in to
-            ]
+    pending: list[dict[str, str]] = [{"id": str(item["id"])} for item in deals]
+    asked: set[tuple[str, str]] = set()
+    while pending:
+        following: list[dict[str, str]] = []
+        for batch in chunks(pending, ASSOCIATION_BATCH_SIZE):
+            # a deal without contacts is reported as a failed input: usual, so only logged in -v
+            answer = api.post(DEAL_CONTACTS_PATH, {"inputs": list(batch)})
+            for item in _batch_results(answer, f"POST {DEAL_CONTACTS_PATH}", logging.DEBUG):
+                deal_id = str((item.get("from") or {}).get("id"))
+                contacts.setdefault(deal_id, []).extend(
+                    {"id": str(to["toObjectId"]), "type": "deal_to_contact"}
+                    for to in item.get("to") or ()
+                    if isinstance(to, dict) and "toObjectId" in to
+                )
+                after = _next_after(item)
+                if after is None:
+                    continue
+                if (deal_id, after) in asked:
+                    logger.warning(
+                        "%s POST %s: deal %s's contacts repeat page %r; stopped there",
+                        API,
+                        DEAL_CONTACTS_PATH,
+                        deal_id,
+                        after,
+                    )
+                    continue
+                asked.add((deal_id, after))
+                following.append({"id": deal_id, "after": after})
+        pending = following
     return [
         {**item, "associations": {"contacts": {"results": contacts[str(item["id"])]}}}
         if str(item["id"]) in contacts
         else item
         for item in deals
     ]
+
+
+def _next_after(result: Raw) -> str | None:
+    """The `after` token of a batch result's next page; None on its last page."""
+    following = (result.get("paging") or {}).get("next") or {}
+    after = following.get("after") if isinstance(following, dict) else None
+    return str(after) if after else None
 
 
 def subscription_statuses(api: HubSpotApi, emails: Sequence[str]) -> list[Raw]:

@@ -12,6 +12,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from functools import partial
 
 import requests
@@ -32,11 +33,13 @@ from connectors.hubspot.endpoints import (
     TICKETS,
     pipelines_path,
 )
-from connectors.hubspot.journeys import timing_properties
+from connectors.hubspot.journeys import entered_properties, timing_properties
 from connectors.hubspot.options import DEFAULTS, HubSpotOptions
 from connectors.hubspot.paging import list_pages
 from connectors.hubspot.pipelines import Pipelines
 from connectors.hubspot.streams import ObjectStream, StreamSync, no_companions
+from connectors.hubspot.sweep import STREAM as SWEEP_STREAM
+from connectors.hubspot.sweep import sweep_pages
 from connectors.schema import Contact, Owner, Stage, SubscriptionEvent
 
 __all__ = ["HubSpotConnector"]
@@ -53,7 +56,8 @@ class HubSpotConnector:
 
     `session` is the run's HTTP session; `sleep` and `monotonic` are injectable so tests do
     not wait; the connector reads no wall clock (every cursor comes from HubSpot's own
-    modification times, see `streams.py`); `pacers` keeps the account's pacing
+    modification times, see `streams.py`); `now`, the pull's start, only schedules the
+    subscription sweep (`sweep.py`; None never sweeps); `pacers` keeps the account's pacing
     across runs (see `HubSpotApi`).
     """
 
@@ -68,8 +72,10 @@ class HubSpotConnector:
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Monotonic = time.monotonic,
         pacers: Pacers | None = None,
+        now: datetime | None = None,
     ) -> None:
         self.name = name
+        self.now = now
         self.options = options
         self.api = HubSpotApi(
             token, session, base_url=base_url, sleep=sleep, clock=monotonic, pacers=pacers
@@ -90,6 +96,15 @@ class HubSpotConnector:
         for stream in self._streams(deal_pipelines, ticket_pipelines):
             sync = StreamSync(self.api, self.name, stream, overlap_ms=overlap_ms)
             yield from sync.pages(None if full else cursors.get(stream.spec.stream))
+        if self.options.email_subscriptions and self.now is not None:
+            yield from sweep_pages(
+                self.api,
+                cursors.get(SWEEP_STREAM),
+                now=self.now,
+                days=self.options.subscription_sweep_days,
+                listed_all=full or CONTACTS.stream not in cursors,
+                statuses=self._statuses,
+            )
 
     def _owners(self) -> Iterator[Page]:
         """Active and archived owners; the last page names them all as the live ones."""
@@ -138,7 +153,11 @@ class HubSpotConnector:
             ),
             ObjectStream(
                 TICKETS,
-                _with(TICKETS.properties, options.followups_property),
+                _with(
+                    TICKETS.properties,
+                    options.followups_property,
+                    *entered_properties(ticket_pipelines.stage_ids()),
+                ),
                 partial(records.ticket, self.name, pipelines=ticket_pipelines, options=options),
             ),
         ]
@@ -154,6 +173,10 @@ class HubSpotConnector:
         for item in contacts:
             if isinstance(item.record, Contact) and item.record.email:
                 by_email[item.record.email.strip().lower()].append(item.record.id)
+        yield from self._statuses(by_email)
+
+    def _statuses(self, by_email: Mapping[str, list[str]]) -> Iterator[Page]:
+        """The subscription events of the contacts of these addresses, as one page."""
         if not by_email:
             return
         statuses = batches.subscription_statuses(self.api, list(by_email))

@@ -94,6 +94,10 @@ DEALS = ObjectSpec(
         "createdate",
         "closedate",
         "hs_lastmodifieddate",
+        # "Is closed" and "Is closed won": a deal in a stage the pipelines response lacks
+        # (archived) is read from these
+        "hs_is_closed",
+        "hs_is_closed_won",
     ),
 )
 TICKETS = ObjectSpec(

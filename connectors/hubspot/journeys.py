@@ -38,6 +38,21 @@ def timing_properties(stage_ids: Iterable[str]) -> tuple[str, ...]:
     return tuple(prefix + stage for pair in TIMING_SETS for stage in stages for prefix in pair)
 
 
+def entered_properties(stage_ids: Iterable[str]) -> tuple[str, ...]:
+    """The date-entered property of each stage, in both sets."""
+    stages = list(stage_ids)
+    return tuple(entered + stage for entered, _ in TIMING_SETS for stage in stages)
+
+
+def entered_at(props: Props, stage_id: str) -> datetime | None:
+    """When the object last entered `stage_id`, from the first timing set that has it."""
+    for entered, _ in TIMING_SETS:
+        found = props.instant(entered + stage_id)
+        if found is not None:
+            return found
+    return None
+
+
 def visits(
     raw: Mapping[str, Any], props: Props, stage_ids: Iterable[str], current: str
 ) -> tuple[StageVisit, ...]:

@@ -36,6 +36,9 @@ class HubSpotOptions:
     nps_surveys: bool = True
     # list growth needs each contact's subscription statuses (one batch call per page)
     email_subscriptions: bool = True
+    # every contact's subscription statuses are read again this often (days): HubSpot does
+    # not document that a status change touches the contact (connectors/hubspot/sweep.py)
+    subscription_sweep_days: int = 7
     # incremental syncs re-read this much before the last run, for search indexing lag
     search_overlap_minutes: int = 15
 

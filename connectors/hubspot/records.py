@@ -1,12 +1,14 @@
-"""HubSpot objects as normalized records: pure functions of the raw payload and the mapping.
+"""HubSpot objects as normalized records: functions of the raw payload and the mapping.
 
 Each builder raises `SchemaError` (naming the object, its id and the property) for a value
 it cannot use; the stream skips that record with a warning. A builder returning None means
-the object is not one the KPIs count (a survey answer that is not NPS).
+the object is not one the KPIs count (a survey answer that is not NPS). The only side effect
+is the warning for a deal in a stage its pipeline does not list (an archived stage).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -27,6 +29,8 @@ from connectors.schema import (
     SurveyResponse,
     Ticket,
 )
+
+logger = logging.getLogger(__name__)
 
 Raw = Mapping[str, Any]
 
@@ -80,10 +84,22 @@ def deal(
     pipeline_id = props.need("pipeline")
     stage_id = props.need("dealstage")
     stage = pipelines.stage(pipeline_id, stage_id)
-    if stage is None:
-        raise props.bad("dealstage", f"stage {stage_id!r} is not in pipeline {pipeline_id!r}")
     status: DealStatus = "open"
-    if stage.is_closed:
+    if stage is None:
+        # the pipelines response lists no archived stage (it has no `archived` parameter,
+        # https://developers.hubspot.com/docs/api/crm/pipelines); the deal stays, with its
+        # stage id, and the deal's own closed flags say whether it is closed
+        logger.warning(
+            "%s: deal %s is in stage %r, which pipeline %r does not list (archived?); "
+            "kept with that stage id",
+            source,
+            props.id,
+            stage_id,
+            pipeline_id,
+        )
+        if props.text("hs_is_closed") == "true":
+            status = "won" if props.text("hs_is_closed_won") == "true" else "lost"
+    elif stage.is_closed:
         status = "won" if stage.is_won else "lost"
     history = journeys.visits(raw, props, stage_ids, current=stage_id)
     close_date = props.instant("closedate")
@@ -116,13 +132,21 @@ def deal(
 
 
 def ticket(source: str, raw: Raw, pipelines: Pipelines, options: HubSpotOptions) -> Ticket:
-    """A ticket; one whose stage is open is open, whatever `closed_date` still says."""
+    """A ticket; its stage's `ticketState` says whether it is closed, not `closed_date`.
+
+    A ticket in an open stage is open whatever `closed_date` still says. One in a closed
+    stage without `closed_date` closed when it last entered that stage; without that time
+    either, at its last modification, the latest it can have closed by what HubSpot says.
+    """
     props = Props(Ticket.KIND, raw)
     pipeline_id = props.text("hs_pipeline")
-    stage = pipelines.stage(pipeline_id or "", props.text("hs_pipeline_stage") or "")
+    stage_id = props.text("hs_pipeline_stage") or ""
+    stage = pipelines.stage(pipeline_id or "", stage_id)
     closed = props.instant("closed_date")
     if stage is not None and not stage.is_closed:
         closed = None
+    elif stage is not None and closed is None:
+        closed = journeys.entered_at(props, stage_id) or props.instant("hs_lastmodifieddate")
     followups = props.whole(options.followups_property)
     return Ticket(
         source=source,

@@ -32,6 +32,7 @@ class HubSpotSettings(Section):
     nps_surveys: bool = DEFAULTS.nps_surveys
     email_subscriptions: bool = DEFAULTS.email_subscriptions
     search_overlap_minutes: int = Field(default=DEFAULTS.search_overlap_minutes, ge=0, le=1440)
+    subscription_sweep_days: int = Field(default=DEFAULTS.subscription_sweep_days, ge=1, le=90)
 
     @field_validator("company_currency")
     @classmethod
@@ -49,6 +50,7 @@ def build(settings: HubSpotSettings, context: SourceContext) -> HubSpotConnector
         name=settings.name,
         options=settings.options(),
         pacers=context.pacers,
+        now=context.now,
     )
 
 
