@@ -18,7 +18,7 @@ from connectors.activecampaign.client import ApiPage
 from connectors.activecampaign.context import PullContext
 from connectors.activecampaign.cursor import Position
 from connectors.activecampaign.normalize import contact, custom_values, subscriptions
-from connectors.activecampaign.values import BadValue, flag, ref
+from connectors.activecampaign.values import BadValue, flag, modified_at, ref
 from connectors.base import Page, Pulled
 from connectors.schema import Contact, SchemaError, SubscriptionEvent
 
@@ -36,14 +36,15 @@ def contact_pages(run: PullContext, position: Position) -> Iterator[Page]:
         # (https://community.activecampaign.com/t/retrieve-opt-ins-opt-outs-or-bounces-since-a-specific-date/17698)
         params["filters[updated_after]"] = position.updated_after
     pages = run.client.keyset_pages("/contacts", "contacts", params, after=position.after)
+    zone = run.options.timezone
     for page in pages:
         values = _values(run, page, wanted)
         contacts, deleted = _contacts(run, page, values)
         yield Page(STREAM, Contact.KIND, tuple(contacts), deleted=tuple(deleted))
         events = _subscriptions(run, page.body.get("contactLists"), frozenset(deleted))
         done = len(page.records) < run.client.page_size
-        after = position.at(page.after)
-        cursor = after.completed() if done else after
+        position = position.at(page.after).seen(modified_at(r, "udate", zone) for r in page.records)
+        cursor = position.completed() if done else position
         yield Page(STREAM, SubscriptionEvent.KIND, tuple(events), cursor=cursor.encode())
 
 
