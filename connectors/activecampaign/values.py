@@ -136,7 +136,8 @@ def modified_at(record: Mapping[str, Any], field: str, zone: tzinfo) -> datetime
 
 
 def utc_instant(record: Mapping[str, Any], field: str) -> datetime | None:
-    """A `YYYY-MM-DD HH:MM:SS` timestamp in UTC, as in `created_utc_timestamp`."""
+    """A `YYYY-MM-DD HH:MM:SS` timestamp read as UTC, as its name says `created_utc_timestamp`
+    is; the API's examples suggest local time, so it is the fallback of a field with an offset."""
     return instant(record, field, UTC)
 
 
