@@ -214,16 +214,17 @@ def _second_day(account: FakeAccount) -> datetime:
 
 
 def test_a_second_sync_reads_only_what_changed(account: FakeAccount, store: Store) -> None:
-    """The next sync asks for deals and contacts updated since a day before the first began."""
+    """The next sync asks for what was updated since a day before the newest change read:
+    deal 105's `mdate` (2026-07-06) and Bob's `udate` (2026-06-01)."""
     _pull(store)
     first = len(account.requests)
     later = _second_day(account)
     report = _pull(store, now=later)
     second = account.requests[first:]
     deals = [q for path, q in second if path == "/deals"]
-    assert [q["filters[updated_after]"] for q in deals] == ["2026-11-26"]
+    assert [q["filters[updated_after]"] for q in deals] == ["2026-07-05"]
     assert all(
-        q.get("filters[updated_after]") == "2026-11-26" for p, q in second if p == "/contacts"
+        q.get("filters[updated_after]") == "2026-05-31" for p, q in second if p == "/contacts"
     )
     assert "/dealActivities" not in [path for path, _ in second]
     assert report.source(SOURCE).kinds["deal"].stored == 3
@@ -233,9 +234,11 @@ def test_a_second_sync_reads_only_what_changed(account: FakeAccount, store: Stor
         "/dealStages",
         "/fields",
         "/contacts",
+        "/lists",
         "/dealCustomFieldMeta",
         "/deals",
-    ], "the reference data, then one page each of what changed"
+    ], "the reference data, then one page each of what changed; the newest change is read "
+    "again, and Bob's list memberships with it name their lists"
     assert store.counts()["deals"] == 5
 
 

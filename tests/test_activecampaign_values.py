@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from connectors.activecampaign.normalize import contact
 from connectors.activecampaign.settings import FieldMap, normalize_base_url
 from connectors.activecampaign.values import (
     BadValue,
@@ -159,3 +160,27 @@ def test_an_empty_title_switches_a_mapping_off() -> None:
     fields = FieldMap(lost_reason="", campaign="  ", source="Lead Source", churn_date="")
     assert fields.deal_fields == {}
     assert fields.contact_fields == {"source": "Lead Source"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            {"cdate": "2026-01-05T09:00:00-06:00", "created_utc_timestamp": "2026-01-05 09:00:00"},
+            datetime(2026, 1, 5, 15, tzinfo=UTC),
+        ),
+        (
+            {"cdate": None, "created_utc_timestamp": "2026-01-05 15:00:00"},
+            datetime(2026, 1, 5, 15, tzinfo=UTC),
+        ),
+        (
+            {"cdate": "", "created_utc_timestamp": "", "created_timestamp": "2026-01-05 09:00:00"},
+            datetime(2026, 1, 5, 15, tzinfo=UTC),
+        ),
+    ],
+    ids=["both-disagree", "utc-only", "local-only"],
+)
+def test_a_contact_is_created_at_its_cdate(raw: dict[str, Any], expected: datetime) -> None:
+    """`cdate`, with its offset, wins over `created_utc_timestamp`, which in ActiveCampaign's
+    examples holds the same wall-clock time without it; the others stand in only without it."""
+    assert contact("ac", {"id": "1", **raw}, {}, CHICAGO).created_at == expected

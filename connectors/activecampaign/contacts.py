@@ -5,12 +5,13 @@ https://developers.activecampaign.com/reference/pagination), side-loading the fi
 and list memberships of each page (`include=fieldValues,contactLists`, the mechanism of
 https://developers.activecampaign.com/reference/sideloading), so a page of 100 contacts is one
 call. Each API page becomes two pages: the contacts, then their subscription events with the
-cursor after them.
+cursor after them. Every `contact_sweep_days` all contacts are read again (see `_sweep`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from connectors.activecampaign.catalog import CONTACT_VALUE_KEYS
@@ -18,7 +19,7 @@ from connectors.activecampaign.client import ApiPage
 from connectors.activecampaign.context import PullContext
 from connectors.activecampaign.cursor import Position
 from connectors.activecampaign.normalize import contact, custom_values, subscriptions
-from connectors.activecampaign.values import BadValue, flag, ref
+from connectors.activecampaign.values import BadValue, flag, modified_at, ref
 from connectors.base import Page, Pulled
 from connectors.schema import Contact, SchemaError, SubscriptionEvent
 
@@ -26,25 +27,52 @@ STREAM = "contacts"
 
 
 def contact_pages(run: PullContext, position: Position) -> Iterator[Page]:
-    """The pages of one pass over the contacts, from `position` on."""
-    wanted = run.catalog.contact_fields()
-    include = "contactLists,fieldValues" if wanted else "contactLists"
-    params: dict[str, Any] = {"include": include}
-    if position.updated_after is not None:
-        # "greater than or equal to" the date; the contact's own `udate` moves when its
-        # list memberships change, which is how opt-outs are found incrementally
-        # (https://community.activecampaign.com/t/retrieve-opt-ins-opt-outs-or-bounces-since-a-specific-date/17698)
+    """The pages of one pass over the contacts from `position` on, then a sweep if one is due."""
+    full = position.updated_after is None
+    params = _params(run)
+    if not full:
+        # "greater than or equal to" the date
         params["filters[updated_after]"] = position.updated_after
     pages = run.client.keyset_pages("/contacts", "contacts", params, after=position.after)
+    zone = run.options.timezone
     for page in pages:
-        values = _values(run, page, wanted)
-        contacts, deleted = _contacts(run, page, values)
-        yield Page(STREAM, Contact.KIND, tuple(contacts), deleted=tuple(deleted))
-        events = _subscriptions(run, page.body.get("contactLists"), frozenset(deleted))
+        contacts, events = _page(run, page)
         done = len(page.records) < run.client.page_size
-        after = position.at(page.after)
-        cursor = after.completed() if done else after
-        yield Page(STREAM, SubscriptionEvent.KIND, tuple(events), cursor=cursor.encode())
+        position = position.at(page.after).seen(modified_at(r, "udate", zone) for r in page.records)
+        if done:
+            # a full pass has read every membership and field value: it counts as a sweep
+            position = position.completed(position.started if full else None)
+        yield contacts
+        yield replace(events, cursor=position.encode())
+    sweep_days = run.options.contact_sweep_days
+    due = position.swept is None or (run.now - position.swept).days >= sweep_days
+    if position.complete and due:
+        yield from _sweep(run, position)
+
+
+def _sweep(run: PullContext, position: Position) -> Iterator[Page]:
+    """Every contact again, with its list memberships and field values: an unsubscription
+    is not documented to move the contact's `udate`, nor a field value's change, so the
+    incremental pass may miss them. The cursor moves on only once all are read."""
+    for page in run.client.keyset_pages("/contacts", "contacts", _params(run)):
+        yield from _page(run, page)
+    yield Page(STREAM, SubscriptionEvent.KIND, cursor=position.completed(run.now).encode())
+
+
+def _params(run: PullContext) -> dict[str, Any]:
+    wanted = run.catalog.contact_fields()
+    return {"include": "contactLists,fieldValues" if wanted else "contactLists"}
+
+
+def _page(run: PullContext, page: ApiPage) -> tuple[Page, Page]:
+    """An API page as its contacts, then their subscription events."""
+    values = _values(run, page, run.catalog.contact_fields())
+    contacts, deleted = _contacts(run, page, values)
+    events = _subscriptions(run, page.body.get("contactLists"), frozenset(deleted))
+    return (
+        Page(STREAM, Contact.KIND, tuple(contacts), deleted=tuple(deleted)),
+        Page(STREAM, SubscriptionEvent.KIND, tuple(events)),
+    )
 
 
 def _values(

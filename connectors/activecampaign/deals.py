@@ -25,7 +25,7 @@ from connectors.activecampaign.context import PullContext, logger
 from connectors.activecampaign.cursor import Position
 from connectors.activecampaign.history import change_of
 from connectors.activecampaign.normalize import DealContext, custom_values, deal
-from connectors.activecampaign.values import BadValue, ref
+from connectors.activecampaign.values import BadValue, modified_at, ref
 from connectors.base import Page, Pulled
 from connectors.http import FatalError
 from connectors.schema import Deal, SchemaError
@@ -67,12 +67,13 @@ def deal_pages(run: PullContext, position: Position) -> Iterator[Page]:
     if not full:
         params["filters[updated_after]"] = position.updated_after
     cursor = position
+    zone = run.options.timezone
     pages = run.client.offset_pages("/deals", "deals", params, start=position.after)
     for page in pages:
         if ids is not None:
             ids.add(page)
         items = _deals(run, page, page.records, changes)
-        cursor = position.at(page.after)
+        cursor = cursor.at(page.after).seen(modified_at(r, "mdate", zone) for r in page.records)
         yield Page(STREAM, Deal.KIND, tuple(items), cursor=cursor.encode())
     swept = ids is not None and ids.complete()
     done = cursor.completed(swept=position.started if swept else None)

@@ -72,11 +72,16 @@ def stages(source: str, groups: Sequence[Raw], deal_stages: Sequence[Raw]) -> It
 
 
 def contact(source: str, raw: Raw, values: Mapping[str, str], zone: tzinfo) -> Contact:
-    """A contact; its creation time in UTC where the API gives one, its source and churn date
-    from custom fields."""
+    """A contact; its creation time from `cdate`, its source and churn date from custom fields.
+
+    `cdate` carries an offset. `created_utc_timestamp` is read only without it: in the API's
+    own examples it holds the wall-clock time of `cdate` (`udate` "…13:50:18-05:00" beside
+    `updated_utc_timestamp` "…13:50:18",
+    https://developers.activecampaign.com/reference/list-all-contacts), so it may be hours off.
+    """
     created = (
-        utc_instant(raw, "created_utc_timestamp")
-        or instant(raw, "cdate", zone)
+        instant(raw, "cdate", zone)
+        or utc_instant(raw, "created_utc_timestamp")
         or instant(raw, "created_timestamp", zone)
     )
     churn = values.get("churn_date")

@@ -100,12 +100,15 @@ class Options:
 
     `timezone` is the account's: ActiveCampaign sends some timestamps and every custom date
     without an offset, in the account's time. Deals deleted in ActiveCampaign are found by
-    reading every deal id once every `sweep_days`. `history_from_activities` reads the deal
+    reading every deal id once every `sweep_days`; every contact's list memberships and field
+    values, which may change without moving its `udate`, are read again once every
+    `contact_sweep_days`. `history_from_activities` reads the deal
     activity log on a full sync to date past stage moves and closes.
     """
 
     timezone: tzinfo = UTC
     sweep_days: int = 7
+    contact_sweep_days: int = 7
     history_from_activities: bool = True
     page_size: int = 100
 
@@ -114,5 +117,9 @@ class Options:
             raise ValueError(
                 f"page_size must be 1 to 100, the API's maximum (got {self.page_size})"
             )
-        if self.sweep_days < 1:
-            raise ValueError(f"sweep_days must be at least 1 (got {self.sweep_days})")
+        for name, days in (
+            ("sweep_days", self.sweep_days),
+            ("contact_sweep_days", self.contact_sweep_days),
+        ):
+            if days < 1:
+                raise ValueError(f"{name} must be at least 1 (got {days})")

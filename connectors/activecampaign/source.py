@@ -38,6 +38,7 @@ class ActiveCampaignSettings(Section):
     upsell_field: str | None = None
     upsell_values: tuple[str, ...] = ()
     deleted_sweep_days: int = Field(default=7, ge=1, le=90)
+    contact_sweep_days: int = Field(default=7, ge=1, le=90)
     history_from_activities: bool = True
 
     @field_validator("base_url")
@@ -73,6 +74,7 @@ class ActiveCampaignSettings(Section):
         return Options(
             timezone=ZoneInfo(self.timezone) if self.timezone else reporting_zone,
             sweep_days=self.deleted_sweep_days,
+            contact_sweep_days=self.contact_sweep_days,
             history_from_activities=self.history_from_activities,
         )
 

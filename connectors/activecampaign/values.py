@@ -122,8 +122,22 @@ def instant(record: Mapping[str, Any], field: str, zone: tzinfo) -> datetime | N
     return parse_instant(value, zone, field)
 
 
+def modified_at(record: Mapping[str, Any], field: str, zone: tzinfo) -> datetime | None:
+    """When ActiveCampaign last changed a record: `field` (`udate`, `mdate`), else its `cdate`,
+    as some endpoints leave the update date empty on creation; an unreadable one is unknown."""
+    for name in (field, "cdate"):
+        try:
+            found = instant(record, name, zone)
+        except BadValue:
+            continue
+        if found is not None:
+            return found
+    return None
+
+
 def utc_instant(record: Mapping[str, Any], field: str) -> datetime | None:
-    """A `YYYY-MM-DD HH:MM:SS` timestamp in UTC, as in `created_utc_timestamp`."""
+    """A `YYYY-MM-DD HH:MM:SS` timestamp read as UTC, as its name says `created_utc_timestamp`
+    is; the API's examples suggest local time, so it is the fallback of a field with an offset."""
     return instant(record, field, UTC)
 
 
