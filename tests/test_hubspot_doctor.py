@@ -48,13 +48,15 @@ def test_a_good_token_gets_a_line_for_reachability_the_token_and_each_scope(conf
         "source hubspot api",
         "source hubspot token",
         *(f"source hubspot scope {scope}" for scope in SCOPES),
+        "source hubspot stage history",
     ]
     assert all(line.ok for line in lines.values())
     assert (
         "pacing at 152 requests per 10 s (HubSpot allows 190)" in lines["source hubspot api"].detail
     )
     assert lines["source hubspot scope tickets"].detail == "reads tickets and ticket pipelines"
-    assert len(responses.calls) == len(SCOPES)
+    # the scope probes, then the deal pipelines and one deal for the stage history line
+    assert len(responses.calls) == len(SCOPES) + 2
 
 
 @responses.activate
