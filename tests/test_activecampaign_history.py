@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,6 +10,9 @@ import pytest
 
 from connectors.activecampaign.history import Change, DealState, change_of, timeline
 from connectors.schema import Deal, DealStatus, StageVisit
+from kpis.dataset import Dataset
+from kpis.stages import stage_duration_days
+from tests.kpi_builders import deal, period, settings, stage, values
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -193,3 +197,31 @@ def test_times_before_creation_are_clamped() -> None:
     result = timeline(_now("2", "won", -2), changes, previous=None)
     assert result.closed_at == T0
     assert all(v.exited_at is None or v.exited_at >= v.entered_at for v in result.visits)
+
+
+def test_a_stage_re_entered_between_syncs_has_two_visits_that_both_count() -> None:
+    """Each sync that sees the deal in another stage than the stored one records a visit: s1,
+    s2, s1 again, s2 again are four visits, and stage_duration_days of s1 is the mean of its
+    two, (3 + 4) / 2 = 3.5 days (docs/kpis.md, stage_duration_days)."""
+    created = datetime(2026, 10, 5, 9, tzinfo=UTC)
+    seen = [("s1", 0), ("s2", 3), ("s1", 5), ("s2", 9)]
+    stored: Deal | None = None
+    for stage_id, days in seen:
+        now = DealState(
+            stage_id, "open", created, created + timedelta(days=days), first_stage=days == 0
+        )
+        result = timeline(now, [], previous=stored)
+        stored = replace(deal("1", stage=stage_id), created_at=created, stage_history=result.visits)
+    assert stored is not None
+    assert [(v.stage_id, v.entered_at, v.exited_at) for v in stored.stage_history] == [
+        ("s1", created, created + timedelta(days=3)),
+        ("s2", created + timedelta(days=3), created + timedelta(days=5)),
+        ("s1", created + timedelta(days=5), created + timedelta(days=9)),
+        ("s2", created + timedelta(days=9), None),
+    ]
+    data = Dataset(stages=[stage("s1", "New"), stage("s2", "Demo")], deals=[stored])
+    assert values(stage_duration_days(data, period("2026-10"), settings())) == {
+        ("all", "all"): 3.0,  # (3 + 2 + 4) / 3 visits exited in October
+        ("stage", "Sales / New"): 3.5,
+        ("stage", "Sales / Demo"): 2.0,
+    }

@@ -1,18 +1,23 @@
-"""`crmkpi doctor` checks the HubSpot token, HubSpot's reachability and every scope, a line each."""
+"""`crmkpi doctor` checks the HubSpot token, HubSpot's reachability and every scope, a line each,
+and says which stage history the portal gives: the `dealstage` history, the `hs_v2_*` timing
+properties or only the older `hs_date_*` ones (docs/hubspot.md)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import responses
+from responses import matchers
 from typer.testing import CliRunner
 
 from sync.cli import app
 from sync.doctor import Check, run_checks
 from tests.fixtures.hubspot.fake_hubspot import DROPPED, FakeHubSpot
 from tests.fixtures.hubspot.harness import TOKEN
+from tests.fixtures.hubspot.queries import BASE
 
 NOW = datetime(2026, 11, 1, 6, tzinfo=UTC)
 SCOPES = [
@@ -48,13 +53,15 @@ def test_a_good_token_gets_a_line_for_reachability_the_token_and_each_scope(conf
         "source hubspot api",
         "source hubspot token",
         *(f"source hubspot scope {scope}" for scope in SCOPES),
+        "source hubspot stage history",
     ]
     assert all(line.ok for line in lines.values())
     assert (
         "pacing at 152 requests per 10 s (HubSpot allows 190)" in lines["source hubspot api"].detail
     )
     assert lines["source hubspot scope tickets"].detail == "reads tickets and ticket pipelines"
-    assert len(responses.calls) == len(SCOPES)
+    # the scope probes, then the deal pipelines and one deal for the stage history line
+    assert len(responses.calls) == len(SCOPES) + 2
 
 
 @responses.activate
@@ -119,3 +126,101 @@ def test_the_doctor_command_prints_one_line_per_check(config: Path) -> None:
     assert "ok   source hubspot token: HUBSPOT_TOKEN is accepted" in result.output
     assert "FAIL source hubspot scope tickets:" in result.output
     assert "fix: add tickets on the Scopes tab of the private app" in result.output
+
+
+LINE = "source hubspot stage history"
+V2 = "hs_v2_date_entered_appointmentscheduled"
+OLD = "hs_date_entered_appointmentscheduled"
+HISTORY = [
+    {
+        "value": "appointmentscheduled",
+        "timestamp": "2026-10-01T09:00:00.000Z",
+        "sourceType": "CRM_UI",
+        "sourceId": "userId:28604240",
+        "updatedByUserId": 28604240,
+    }
+]
+
+
+def deal(properties: dict[str, str | None], history: bool) -> dict[str, Any]:
+    """One listed deal as HubSpot answers: a requested property the portal does not define is
+    left out, one it defines is there (null when unset)."""
+    shown: dict[str, Any] = {
+        "id": "1",
+        "properties": {"hs_object_id": "1", "createdate": "2026-10-01T09:00:00.000Z", **properties},
+        "createdAt": "2026-10-01T09:00:00.000Z",
+        "updatedAt": "2026-10-02T09:00:00.000Z",
+        "archived": False,
+    }
+    if history:
+        shown["propertiesWithHistory"] = {"dealstage": HISTORY}
+    return shown
+
+
+def stage_line(config: Path, answer: dict[str, Any]) -> Check:
+    """The stage history line when the probe listing one deal gets `answer`."""
+    wanted = {"limit": "1", "properties": f"{V2},{OLD}", "propertiesWithHistory": "dealstage"}
+    responses.add(
+        responses.GET,
+        f"{BASE}/crm/v3/objects/deals",
+        json=answer,
+        match=[matchers.query_param_matcher(wanted)],
+    )
+    FakeHubSpot.account().register()
+    lines = {c.name: c for c in run_checks(config, now=NOW)}
+    return lines[LINE]
+
+
+@pytest.mark.parametrize(
+    ("properties", "history", "ok", "detail"),
+    [
+        (
+            {V2: "2026-10-01T09:00:00.000Z", OLD: "2026-10-01T09:00:00.000Z"},
+            True,
+            True,
+            "dealstage history (every visit); timing properties hs_v2_*",
+        ),
+        (
+            {OLD: None},
+            True,
+            True,
+            "dealstage history (every visit); only the older hs_date_* timing properties",
+        ),
+        (
+            {V2: None},
+            False,
+            True,
+            "no dealstage history; timing properties hs_v2_*: each stage's latest visit only",
+        ),
+        (
+            {},
+            False,
+            False,
+            "no dealstage history and no stage timing properties: deals will have no stage history",
+        ),
+    ],
+    ids=["history-and-v2", "history-and-older-only", "v2-without-history", "neither"],
+)
+@responses.activate
+def test_the_line_names_what_the_portal_gives(
+    config: Path, properties: dict[str, str | None], history: bool, ok: bool, detail: str
+) -> None:
+    line = stage_line(config, {"results": [deal(properties, history)]})
+    assert (line.ok, line.detail) == (ok, detail)
+
+
+@responses.activate
+def test_a_portal_without_deals_has_nothing_to_look_at(config: Path) -> None:
+    line = stage_line(config, {"results": []})
+    assert (line.ok, line.detail) == (True, "no deal yet: nothing to look at")
+
+
+@responses.activate
+def test_without_the_deals_scope_there_is_no_stage_history_line(config: Path) -> None:
+    """The deals scope line already fails; the stage history cannot be judged without it."""
+    fake = FakeHubSpot.account()
+    fake.denied.add("crm.objects.deals.read")
+    fake.register()
+    names = [c.name for c in run_checks(config, now=NOW)]
+    assert "source hubspot scope crm.objects.deals.read" in names
+    assert LINE not in names

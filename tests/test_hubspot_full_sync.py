@@ -1,4 +1,5 @@
-"""A first HubSpot pull lists every object 100 a page, with few calls and short URLs."""
+"""A first HubSpot pull lists every object 100 a page (deals 50, with their stage history),
+with few calls and short URLs."""
 
 from __future__ import annotations
 
@@ -48,16 +49,20 @@ def calls_to(path_part: str, method: str = "GET") -> list[str]:
 
 @pytest.mark.parametrize("n", [0, 99, 100, 250, 1000], ids=["empty", "99", "100", "250", "1000"])
 @responses.activate
-def test_full_sync_takes_one_list_call_per_100_objects(tmp_path: Path, n: int) -> None:
-    """N of each object cost ceil(N/100) list calls each, a status batch per contact page, +10."""
+def test_full_sync_takes_one_list_call_per_100_objects_and_per_50_deals(
+    tmp_path: Path, n: int
+) -> None:
+    """N of each object cost ceil(N/100) list calls each (deals, read with their history,
+    ceil(N/50)), a status batch per contact page, +10."""
     fake = FakeHubSpot.stock()
     populate(fake, n)
     fake.register()
     with Store.open(tmp_path / "store.db") as store:
         report = pull_into(store, connector())
     pages = max(1, math.ceil(n / 100))
+    deal_pages = max(1, math.ceil(n / 50))
     status_batches = math.ceil(n / 100)
-    assert len(responses.calls) == CONSTANT_CALLS + 4 * pages + status_batches
+    assert len(responses.calls) == CONSTANT_CALLS + 3 * pages + deal_pages + status_batches
     for table in OBJECT_TABLES:
         assert len(ids(tmp_path / "store.db", table)) == n
     assert report.source("hubspot").kinds["contact"].pages == pages
@@ -65,14 +70,16 @@ def test_full_sync_takes_one_list_call_per_100_objects(tmp_path: Path, n: int) -
 
 @responses.activate
 def test_pages_follow_after_until_paging_is_absent(tmp_path: Path) -> None:
-    """The list is read with limit=100 and each page's `after`, until a page has no `paging`."""
+    """Deals are listed with limit=50 and their `dealstage` history, each page's `after`,
+    until a page has no `paging`."""
     fake = FakeHubSpot.stock()
     populate(fake, 250)
     fake.register()
     with Store.open(tmp_path / "store.db") as store:
         pull_into(store, connector())
-    listed = [url for url in calls_to("/crm/v3/objects/deals?") if "limit=100" in url]
-    assert len(listed) == 3
+    listed = [url for url in calls_to("/crm/v3/objects/deals?") if "archived=false" in url]
+    assert all("limit=50&" in url and "propertiesWithHistory=dealstage" in url for url in listed)
+    assert len(listed) == 5
     assert "after=" not in listed[0]
     assert all("after=" in url for url in listed[1:])
     assert ids(tmp_path / "store.db", "deals") == [str(i) for i in range(1, 251)]
@@ -122,7 +129,8 @@ def test_long_property_lists_move_to_a_batch_read_and_urls_stay_short(
         deals = {deal.id: deal for deal in store.load_dataset().deals}
     listed = calls_to("/crm/v3/objects/deals?")
     assert all(len(urlsplit(url).query) < MAX_PROPERTIES_CHARS + 200 for url in listed)
-    assert len(calls_to("/crm/v3/objects/deals/batch/read", "POST")) == 2
+    # one batch read per list page of 50
+    assert len(calls_to("/crm/v3/objects/deals/batch/read", "POST")) == 3
     assert len(deals) == 150
     assert [v.stage_id for v in deals["6"].stage_history] == ["90000059"]
     assert deals["5"].stage_history == ()

@@ -20,8 +20,9 @@ from tests.test_hubspot_full_sync import CONSTANT_CALLS, populate
 # one page of archived records
 NO_CHANGE_CALLS = CONSTANT_CALLS + 4 * 2
 # the search starts at the newest change less the overlap, so it reads that change again:
-# one subscription status batch for the contact, one association batch for the deal
-REREAD_CALLS = 2
+# one subscription status batch for the contact, one association batch and one history
+# batch for the deal
+REREAD_CALLS = 3
 LATER = T0 + timedelta(hours=1)
 
 
@@ -83,8 +84,9 @@ def test_second_pull_fetches_only_what_changed(tmp_path: Path) -> None:
     assert (kinds["contact"].changed, kinds["deal"].new) == (1, 1)
     assert contacts["7"].email == "new-address@example.com"
     assert (deals["301"].status, deals["301"].contact_id) == ("won", "7")
-    # one search per object, the deal's contacts by one association batch, one status batch
-    assert len(responses.calls) - start == NO_CHANGE_CALLS + 2
+    # one search per object, the deals' contacts by one association batch and their stage
+    # history by one batch read, one status batch
+    assert len(responses.calls) - start == NO_CHANGE_CALLS + 3
     body = search_bodies(start, "contacts")[0]
     since = body["filterGroups"][0]["filters"][0]  # type: ignore[index]
     assert since == {
@@ -199,6 +201,6 @@ def test_a_changed_mapping_triggers_a_full_pass(tmp_path: Path) -> None:
         start = len(responses.calls)
         options = HubSpotOptions(campaign_property="utm_campaign")
         pull_into(store, connector(options))
-    assert calls_since(start, "/crm/v3/objects/deals?limit=100")
+    assert calls_since(start, "/crm/v3/objects/deals?limit=50")
     assert not calls_since(start, "/crm/v3/objects/deals/search")
     assert calls_since(start, "/crm/v3/objects/contacts/search")

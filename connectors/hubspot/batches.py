@@ -4,6 +4,8 @@
   (the body has no length limit).
 - Deals' contacts after a search, which returns no associations
   (https://developers.hubspot.com/docs/api/crm/search), from the v4 association batch read.
+- Deals' `dealstage` history after a search, which cannot return property history: the
+  object batch read with `propertiesWithHistory`, 50 inputs a call (`HISTORY_PAGE_SIZE`).
 - Contacts' email subscription statuses, from the v4 status batch read.
 
 A batch answers 207 when some inputs failed (an object deleted since the page was read, a
@@ -22,6 +24,7 @@ from connectors.hubspot.endpoints import (
     ASSOCIATION_BATCH_SIZE,
     BATCH_READ_SIZE,
     DEAL_CONTACTS_PATH,
+    HISTORY_PAGE_SIZE,
     SUBSCRIPTIONS_PATH,
 )
 from connectors.hubspot.errors import API
@@ -142,6 +145,32 @@ def _next_after(result: Raw) -> str | None:
     following = (result.get("paging") or {}).get("next") or {}
     after = following.get("after") if isinstance(following, dict) else None
     return str(after) if after else None
+
+
+def with_history(
+    api: HubSpotApi, object_type: str, properties: Sequence[str], objects: list[Raw]
+) -> list[Raw]:
+    """`objects` with the history of `properties` under `propertiesWithHistory`, as a list
+    page shows it; an object the batch could not read (deleted since) is left as it was."""
+    if not properties or not objects:
+        return objects
+    path = f"/crm/v3/objects/{object_type}/batch/read"
+    history: dict[str, Any] = {}
+    for batch in chunks(objects, HISTORY_PAGE_SIZE):
+        body = {
+            "inputs": [{"id": str(item["id"])} for item in batch],
+            "properties": [],
+            "propertiesWithHistory": list(properties),
+        }
+        for item in _batch_results(api.post(path, body), f"POST {path}"):
+            if isinstance(item.get("propertiesWithHistory"), dict):
+                history[str(item.get("id"))] = item["propertiesWithHistory"]
+    return [
+        {**item, "propertiesWithHistory": history[str(item["id"])]}
+        if str(item["id"]) in history
+        else item
+        for item in objects
+    ]
 
 
 def subscription_statuses(api: HubSpotApi, emails: Sequence[str]) -> list[Raw]:

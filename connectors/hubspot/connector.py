@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 import requests
 from pydantic import SecretStr
@@ -33,7 +34,7 @@ from connectors.hubspot.endpoints import (
     TICKETS,
     pipelines_path,
 )
-from connectors.hubspot.journeys import entered_properties, timing_properties
+from connectors.hubspot.journeys import STAGE, entered_properties, timing_properties
 from connectors.hubspot.options import DEFAULTS, HubSpotOptions
 from connectors.hubspot.paging import list_pages
 from connectors.hubspot.pipelines import Pipelines
@@ -45,6 +46,8 @@ from connectors.schema import Contact, Owner, Stage, SubscriptionEvent
 __all__ = ["HubSpotConnector"]
 
 logger = logging.getLogger(__name__)
+
+Raw = dict[str, Any]
 
 
 def _with(base: tuple[str, ...], *more: str) -> tuple[str, ...]:
@@ -149,7 +152,8 @@ class HubSpotConnector:
                     options=options,
                 ),
                 list_params={"associations": "contacts"},
-                after_search=partial(batches.with_contacts, self.api),
+                history=(STAGE,),
+                after_search=self._searched_deals,
             ),
             ObjectStream(
                 TICKETS,
@@ -166,6 +170,13 @@ class HubSpotConnector:
                 ObjectStream(SURVEYS, SURVEYS.properties, partial(records.survey, self.name))
             )
         return streams
+
+    def _searched_deals(self, deals: list[Raw]) -> list[Raw]:
+        """Searched deals with their contacts and their `dealstage` history, which search
+        returns neither of; without the history a changed deal would keep its latest visit
+        of each stage only (docs/hubspot.md, Stage history)."""
+        with_contacts = batches.with_contacts(self.api, deals)
+        return batches.with_history(self.api, DEALS.object_type, (STAGE,), with_contacts)
 
     def _subscriptions(self, contacts: list[Pulled]) -> Iterator[Page]:
         """The subscription events of a page of contacts, as a page committed before it."""

@@ -16,6 +16,11 @@ TOKEN_VARIABLE = "HUBSPOT_TOKEN"  # noqa: S105 - the variable's name, not a toke
 # list endpoints return at most 100 objects a page and are not capped in total
 # (https://developers.hubspot.com/docs/guides/crm/using-object-apis)
 LIST_PAGE_SIZE = 100
+# reads that ask for property history hold fewer objects: the spec says only that
+# `propertiesWithHistory` "will reduce the maximum number of objects that can be read by a
+# single request"; HubSpot's Python SDK pages them at 50 (`PROPERTY_HISTORY_MAX_SIZE` in
+# hubspot-api-python `hubspot/utils/objects.py`), for list pages and batch reads alike
+HISTORY_PAGE_SIZE = 50
 # search returns up to 200 a page and at most 10,000 per query
 # (https://developers.hubspot.com/docs/api/crm/search#limitations)
 SEARCH_PAGE_SIZE = 200

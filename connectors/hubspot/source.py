@@ -1,18 +1,20 @@
 """`[connectors.hubspot]`: which property holds what for this account (docs/hubspot.md), how a
-run builds the connector, and what doctor checks: the token, the API, each needed scope."""
+run builds the connector, and what doctor checks: the token, the API, each needed scope, and
+which stage history the portal gives."""
 
 from __future__ import annotations
 
 import requests
 from pydantic import Field, field_validator
 
-from connectors.http import ApiError, AuthError
+from connectors.http import ApiError, AuthError, FatalError
 from connectors.hubspot.access import check as check_scope
 from connectors.hubspot.access import probes
 from connectors.hubspot.client import HubSpotApi
 from connectors.hubspot.connector import HubSpotConnector
-from connectors.hubspot.endpoints import BASE_URL, TOKEN_VARIABLE
+from connectors.hubspot.endpoints import BASE_URL, DEALS, TOKEN_VARIABLE
 from connectors.hubspot.options import DEFAULTS, HubSpotOptions
+from connectors.hubspot.stage_timing import stage_timing
 from connectors.settings import Section, currency_code
 from connectors.source import Check, CheckContext, SourceContext
 
@@ -88,4 +90,13 @@ def checks(settings: HubSpotSettings, context: CheckContext) -> list[Check]:
                 f"add {probe.scope} on the Scopes tab of the private app{also}",
             )
         )
+    if all(check.ok for check in found if check.name == f"{name} scope {DEALS.scope}"):
+        found.append(_stage_timing(api, name))
     return found
+
+
+def _stage_timing(api: HubSpotApi, name: str) -> Check:
+    try:
+        return stage_timing(api, name)
+    except (ApiError, FatalError) as exc:
+        return Check(f"{name} stage history", False, str(exc), "run doctor again; see -v")

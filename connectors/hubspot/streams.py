@@ -1,7 +1,8 @@
 """One object stream's pages: a full pass, an incremental pass, and the sweep of deletions.
 
 - No cursor, or one asking for other properties: a full pass through the list endpoint, 100
-  objects a page. Its last page names every id it listed as the only live ones, so records
+  objects a page, or 50 when the stream reads property history (`HISTORY_PAGE_SIZE`). Its
+  last page names every id it listed as the only live ones, so records
   deleted in any way (archived, purged, merged away) are marked deleted.
 - After a full or incremental pass: an incremental pass through search, 200 a page, for
   records modified since the latest last-modified time HubSpot gave on the records read so
@@ -29,7 +30,12 @@ from connectors.base import Page, Pulled
 from connectors.hubspot.batches import read_properties, split_properties
 from connectors.hubspot.client import HubSpotApi
 from connectors.hubspot.cursor import Mode, Position, fingerprint
-from connectors.hubspot.endpoints import LIST_PAGE_SIZE, MAX_PROPERTIES_CHARS, ObjectSpec
+from connectors.hubspot.endpoints import (
+    HISTORY_PAGE_SIZE,
+    LIST_PAGE_SIZE,
+    MAX_PROPERTIES_CHARS,
+    ObjectSpec,
+)
 from connectors.hubspot.paging import list_pages, search_pages
 from connectors.hubspot.values import epoch_ms, parse_instant
 from connectors.newest import later, latest
@@ -55,15 +61,18 @@ def no_companions(items: list[Pulled]) -> Iterator[Page]:
 class ObjectStream:
     """How one object is read and built.
 
-    `list_params` are extra list query parameters; `after_search` completes a searched page
-    (search returns no associations); `companions` yields pages of other kinds that belong
-    with a page of this one (a contacts page's subscription events), committed before it.
+    `list_params` are extra list query parameters; `history` names the properties whose
+    change history a list page carries (`propertiesWithHistory`); `after_search` completes a
+    searched page (search returns no associations and no history); `companions` yields pages
+    of other kinds that belong with a page of this one (a contacts page's subscription
+    events), committed before it.
     """
 
     spec: ObjectSpec
     properties: tuple[str, ...]
     build: Builder
     list_params: Mapping[str, str] = field(default_factory=dict)
+    history: tuple[str, ...] = ()
     after_search: Preparer = _unchanged
     companions: Companions = no_companions
 
@@ -79,7 +88,10 @@ class StreamSync:
         self.stream = stream
         self.spec = stream.spec
         self.overlap_ms = overlap_ms
-        self.fields = fingerprint(stream.properties)
+        # asking for history is part of the fingerprint: a cursor from a pass without it
+        # starts a full pass, so every stored deal gets its whole journey once
+        history = tuple(f"history:{name}" for name in stream.history)
+        self.fields = fingerprint((*stream.properties, *history))
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         position = Position.decode(cursor)
@@ -119,11 +131,13 @@ class StreamSync:
         """A full pass from `position.after`; `live` collects ids when it began at the start."""
         in_url, overflow = split_properties(self.stream.properties, MAX_PROPERTIES_CHARS)
         params = {
-            "limit": LIST_PAGE_SIZE,
+            "limit": HISTORY_PAGE_SIZE if self.stream.history else LIST_PAGE_SIZE,
             "archived": "false",
             "properties": ",".join(in_url),
             **self.stream.list_params,
         }
+        if self.stream.history:
+            params["propertiesWithHistory"] = ",".join(self.stream.history)
         for page in list_pages(self.api, self.spec.path, params, position.after):
             objects = read_properties(self.api, self.spec.object_type, page.results, overflow)
             items = self._built(objects)
