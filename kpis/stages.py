@@ -52,6 +52,19 @@ class StageIndex:
             groups = self._groups[bounds] = self._group(*bounds)
         return groups
 
+    def day_arrays_in(self, period: Period) -> dict[SegmentKey, npt.NDArray[np.float64]]:
+        """Days of the visits exited in the period, by stage only, as array slices: for the
+        percentiles of `kpis.stuck`, which need no list of a year of visits."""
+        low, high = np.searchsorted(self.exited_at, [micros(period.start), micros(period.end)])
+        if low == high:
+            return {}
+        split = group_by(self.segment[low:high], len(self.segments))
+        return {
+            segment: values
+            for segment, values in zip(self.segments, split(self.days[low:high]), strict=True)
+            if len(values)
+        }
+
     def conversions_in(self, period: Period) -> dict[SegmentKey, tuple[int, int]]:
         """(Converted, ended) visits exited in the period, by stage and over all stages."""
         low, high = np.searchsorted(self.exited_at, [micros(period.start), micros(period.end)])

@@ -90,11 +90,11 @@ def thresholds(data: Dataset, period: Period, settings: KpiSettings) -> dict[Seg
     """The threshold of every stage that has one for `period`."""
     index = stage_index(data, settings)
     window = lifetime_window(period)
-    ended = index.durations_in(window)
+    ended = index.day_arrays_in(window)
     found = {}
     for segment in index.segments:
         configured = settings.stuck_days.get(segment[1])
-        days = ended.get(segment, ())
+        days = ended.get(segment, np.zeros(0))
         if configured is not None:
             found[segment] = Threshold(
                 float(configured), f"threshold {configured:g} days: kpis.stuck_days"
