@@ -138,6 +138,13 @@ class SourcesSection(_Section):
             if (settings := getattr(self, source.key)) is not None
         ]
 
+    @classmethod
+    def how_to_add(cls) -> str:
+        """What to do when no source is configured, naming every table a row gives."""
+        tables = [f"[connectors.{source.key}]" for source in cls.sources]
+        listed = f"{', '.join(tables[:-1])} or {tables[-1]}" if len(tables) > 1 else tables[0]
+        return f"uncomment the section of your CRM or export ({listed}) in the config"
+
     @property
     def names(self) -> frozenset[str]:
         """The names of the configured sources: only their records count in the KPIs."""

@@ -161,7 +161,7 @@ def _sources(config: Config, now: datetime) -> list[Check]:
                 "sources",
                 False,
                 "no source is configured",
-                "uncomment the [connectors.*] section of your CRM, or [connectors.demo]",
+                config.connectors.how_to_add(),
             )
         ]
     checks: list[Check] = []

@@ -136,15 +136,11 @@ def run_pull(
         secrets=load_secrets(config.base_dir),
         session=session or requests.Session(),
         store=store,
-        pacers=pacers or Pacers(),
+        pacers=pacers,
     )
     built = _built(config, context)
     if not built:
-        raise ConfigError(
-            "connectors: no source is configured; uncomment the section of your CRM "
-            "([connectors.hubspot], [connectors.activecampaign] or [connectors.files]), "
-            "or [connectors.demo] for the built-in demo"
-        )
+        raise ConfigError(f"connectors: no source is configured; {config.connectors.how_to_add()}")
     for source, connector in built:
         if source.before_pull is not None:
             source.before_pull(connector)

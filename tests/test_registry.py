@@ -133,3 +133,9 @@ def test_connectors_never_import_sync() -> None:
         if line.startswith(("from sync", "import sync"))
     ]
     assert offenders == []
+
+
+def test_the_advice_for_no_source_names_every_row_of_the_registry(tmp_path: Path) -> None:
+    """Doctor and the pull say which tables to uncomment, from the registry's rows."""
+    advice = parse_config({}, tmp_path / "crmkpi.toml").connectors.how_to_add()
+    assert all(f"[connectors.{source.key}]" in advice for source in SOURCES)
