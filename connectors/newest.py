@@ -31,6 +31,19 @@ def latest(times: Iterable[datetime | None]) -> datetime | None:
     return found
 
 
+def newest_text(moment: datetime) -> str:
+    """`moment` as a cursor keeps it under `newest`."""
+    return moment.isoformat()
+
+
+def parse_newest(text: str) -> datetime:
+    """The time a cursor's `newest` holds; ValueError unless ISO 8601 with an offset."""
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        raise ValueError(f"{text!r} has no offset")
+    return parsed
+
+
 def newest_change(cursor: str) -> datetime | None:
     """The newest change `cursor` records; None when it records none."""
     try:
@@ -41,7 +54,6 @@ def newest_change(cursor: str) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        parsed = datetime.fromisoformat(value)
+        return parse_newest(value)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo is not None else None

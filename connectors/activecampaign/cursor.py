@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from connectors.newest import later, latest
+from connectors.newest import later, latest, newest_text, parse_newest
 
 OVERLAP = timedelta(days=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -109,7 +109,7 @@ def plan(cursor: str | None, *, full: bool, now: datetime) -> Position:
 
 
 def _text(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
+    return None if value is None else newest_text(value)
 
 
 def _instant(value: object) -> datetime | None:
@@ -117,7 +117,4 @@ def _instant(value: object) -> datetime | None:
         return None
     if not isinstance(value, str):
         raise TypeError(value)
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError(value)
-    return parsed
+    return parse_newest(value)

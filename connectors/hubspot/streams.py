@@ -38,7 +38,7 @@ from connectors.hubspot.endpoints import (
 )
 from connectors.hubspot.paging import list_pages, search_pages
 from connectors.hubspot.values import epoch_ms, parse_instant
-from connectors.newest import later, latest
+from connectors.newest import later, latest, newest_text, parse_newest
 from connectors.schema import Record, SchemaError
 
 logger = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ class StreamSync:
         """`position` with `newest` moved to the latest last-modified time among `objects`."""
         modified = (_modified(raw, self.spec.modified) for raw in objects)
         newest = later(_instant(position.newest), latest(modified))
-        return replace(position, newest=None if newest is None else newest.isoformat())
+        return replace(position, newest=None if newest is None else newest_text(newest))
 
     def _listed(self, position: Position, live: set[str] | None) -> Iterator[Page]:
         """A full pass from `position.after`; `live` collects ids when it began at the start."""
@@ -205,7 +205,7 @@ def _modified(raw: Raw, name: str) -> datetime | None:
 
 
 def _instant(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text).astimezone(UTC)
+    return None if text is None else parse_newest(text).astimezone(UTC)
 
 
 def _known(value: int | None) -> int:
