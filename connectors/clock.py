@@ -10,7 +10,7 @@ same reason: every package can import it, and it imports nothing heavy.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 Clock = Callable[[], datetime]
 Monotonic = Callable[[], float]
@@ -19,3 +19,8 @@ Monotonic = Callable[[], float]
 def utc_now() -> datetime:
     """Now, aware, in UTC."""
     return datetime.now(UTC)
+
+
+def due(last: datetime | None, now: datetime, days: int) -> bool:
+    """Whether something done every `days` days, last at `last` (None: never), is due."""
+    return last is None or now - last >= timedelta(days=days)

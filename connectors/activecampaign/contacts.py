@@ -21,6 +21,7 @@ from connectors.activecampaign.cursor import Position
 from connectors.activecampaign.normalize import contact, custom_values, subscriptions
 from connectors.activecampaign.values import BadValue, flag, modified_at, ref
 from connectors.base import Page, Pulled
+from connectors.clock import due
 from connectors.schema import Contact, SchemaError, SubscriptionEvent
 
 STREAM = "contacts"
@@ -44,9 +45,7 @@ def contact_pages(run: PullContext, position: Position) -> Iterator[Page]:
             position = position.completed(position.started if full else None)
         yield contacts
         yield replace(events, cursor=position.encode())
-    sweep_days = run.options.contact_sweep_days
-    due = position.swept is None or (run.now - position.swept).days >= sweep_days
-    if position.complete and due:
+    if position.complete and due(position.swept, run.now, run.options.contact_sweep_days):
         yield from _sweep(run, position)
 
 

@@ -27,6 +27,7 @@ from connectors.activecampaign.history import change_of
 from connectors.activecampaign.normalize import DealContext, custom_values, deal
 from connectors.activecampaign.values import BadValue, modified_at, ref
 from connectors.base import Page, Pulled
+from connectors.clock import due
 from connectors.http import FatalError
 from connectors.schema import Deal, SchemaError
 
@@ -81,8 +82,7 @@ def deal_pages(run: PullContext, position: Position) -> Iterator[Page]:
     yield Page(STREAM, Deal.KIND, live_ids=live, cursor=done.encode())
     # a full pass read every deal just now; one that could not vouch for its ids leaves the
     # sweep to the next pull rather than reading every deal twice in a row
-    due = done.swept is None or (run.now - done.swept).days >= run.options.sweep_days
-    if not full and due:
+    if not full and due(done.swept, run.now, run.options.sweep_days):
         yield from _sweep(run, done)
 
 

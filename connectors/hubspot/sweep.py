@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from connectors.base import Page
+from connectors.clock import due
 from connectors.hubspot.client import HubSpotApi
 from connectors.hubspot.endpoints import CONTACTS, LIST_PAGE_SIZE
 from connectors.hubspot.paging import list_pages
@@ -64,8 +65,7 @@ def sweep_pages(
     if listed_all and position.after is None:
         yield _mark(SweepPosition(now))
         return
-    due = position.swept is None or now - position.swept >= timedelta(days=days)
-    if position.after is None and not due:
+    if position.after is None and not due(position.swept, now, days):
         return
     started = position.swept if position.after is not None else now
     params = {"limit": LIST_PAGE_SIZE, "archived": "false", "properties": "email"}
