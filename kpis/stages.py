@@ -55,7 +55,12 @@ class StageIndex:
     def day_arrays_in(self, period: Period) -> dict[SegmentKey, npt.NDArray[np.float64]]:
         """Days of the visits exited in the period, by stage only, as array slices: for the
         percentiles of `kpis.stuck`, which need no list of a year of visits."""
-        low, high = np.searchsorted(self.exited_at, [micros(period.start), micros(period.end)])
+        bounds = [micros(period.start), micros(period.end)]
+        low, high = np.searchsorted(self.exited_at, bounds).tolist()
+        return self._split(low, high)
+
+    def _split(self, low: int, high: int) -> dict[SegmentKey, npt.NDArray[np.float64]]:
+        """Days of the visits at sorted positions `[low, high)`, in exited order, by stage."""
         if low == high:
             return {}
         split = group_by(self.segment[low:high], len(self.segments))
@@ -82,14 +87,10 @@ class StageIndex:
     def _group(self, start: int, end: int) -> dict[SegmentKey, list[float]]:
         """Days of the visits exited in `[start, end)`, in exited order, by segment and all."""
         low, high = np.searchsorted(self.exited_at, [start, end]).tolist()
-        days = self.days[low:high]
-        if not len(days):
+        if low == high:
             return {}
-        groups = {ALL_SEGMENT: days.tolist()}
-        split = group_by(self.segment[low:high], len(self.segments))
-        for segment, values in zip(self.segments, split(days), strict=True):
-            if len(values):
-                groups[segment] = values.tolist()
+        groups = {ALL_SEGMENT: self.days[low:high].tolist()}
+        groups.update((segment, days.tolist()) for segment, days in self._split(low, high).items())
         return groups
 
 
