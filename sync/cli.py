@@ -10,7 +10,6 @@ numpy, openpyxl, gspread) when it runs.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import inspect
 import logging
 import os
@@ -21,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
 
 import typer
@@ -31,7 +29,6 @@ from connectors.errors import ConfigurationError, CrmKpiError, RunFailure
 
 if TYPE_CHECKING:
     from kpis.periods import Period
-    from sync import doctor as doctor_checks
     from sync.config import Config
     from sync.notices import Notices
     from sync.pull import ProgressCallback
@@ -49,27 +46,6 @@ OWN_LOGGERS = ("connectors", "kpis", "sync", "crmkpi")
 LOG_HANDLER = "crmkpi"
 
 CommandFunction = TypeVar("CommandFunction", bound=Callable[..., Any])
-
-
-def _imported_on_first_use(name: str) -> ModuleType:
-    """The module `name`, executed at its first attribute access (importlib's LazyLoader,
-    https://docs.python.org/3/library/importlib.html#implementing-lazy-imports)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"no module named {name!r}", name=name)
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    parent, _, child = name.rpartition(".")
-    setattr(sys.modules[parent], child, module)
-    return module
-
-
-if not TYPE_CHECKING:
-    doctor_checks = _imported_on_first_use("sync.doctor")
 
 
 class OutputFormat(StrEnum):
@@ -339,6 +315,8 @@ def init(
 @app.command()
 def doctor(ctx: typer.Context) -> None:
     """Check the config, sources, store and outputs, one line each."""
+    from sync import doctor as doctor_checks
+
     state: AppState = ctx.obj
     results = doctor_checks.run_checks(config_path(state.config_option), now=utc_now())
     for result in results:
