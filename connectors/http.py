@@ -15,6 +15,7 @@ import json
 import logging
 import math
 import random
+import ssl
 import threading
 import time
 from collections import deque
@@ -258,6 +259,60 @@ def error_detail(response: requests.Response, limit: int = 300) -> str:
     return ""
 
 
+# A request that cannot be sent as written: another try sends the same thing.
+_UNSENDABLE = (
+    requests.exceptions.URLRequired,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.InvalidURL,
+    requests.exceptions.InvalidHeader,
+    requests.exceptions.InvalidJSONError,
+    requests.exceptions.TooManyRedirects,
+)
+
+
+def transport_error(call: str, exc: requests.RequestException) -> ApiError:
+    """What a request that got no usable response means, for `call` ("API METHOD path").
+
+    A timeout, a reset or refused connection, a TLS handshake cut short, a body cut off
+    (`ChunkedEncodingError`) or corrupt in its compression (`ContentDecodingError`, raised
+    while requests reads a 200's body) pass: they are retried. A certificate the machine
+    does not trust, or a request that cannot be sent as written (a malformed URL, too many
+    redirects), fails the same way every time. The exception's text carries the full URL,
+    query string included: only its type is named.
+    """
+    name = type(exc).__name__
+    if isinstance(exc, requests.Timeout):
+        return RetriableError(f"{call}: timed out ({name})")
+    if isinstance(exc, requests.exceptions.SSLError) and _certificate_rejected(exc):
+        return FatalError(
+            f"{call}: the server's TLS certificate is not trusted; behind a proxy that "
+            "re-signs traffic, point REQUESTS_CA_BUNDLE at its CA certificate"
+        )
+    if isinstance(exc, _UNSENDABLE):
+        return FatalError(f"{call}: the request cannot be sent ({name})")
+    return RetriableError(f"{call}: connection failed ({name})")
+
+
+def _certificate_rejected(exc: BaseException) -> bool:
+    """Whether verifying the server's certificate failed, anywhere in the chain urllib3 builds
+    (requests' `SSLError` wraps urllib3's `MaxRetryError`, whose `reason` wraps the `ssl` one).
+    """
+    seen: set[int] = set()
+    pending: list[object] = [exc]
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, ssl.SSLCertVerificationError):
+            return True
+        pending.extend(
+            (*item.args, item.__cause__, item.__context__, getattr(item, "reason", None))
+        )
+    return False
+
+
 @dataclass
 class ApiClient:
     """JSON over HTTP for one API: `get`/`post` return the parsed body or raise `ApiError`.
@@ -333,15 +388,8 @@ class ApiClient:
                 headers=dict(self.headers),
                 timeout=self.timeout,
             )
-        except requests.Timeout:
-            raise RetriableError(f"{self.api} {call}: timed out") from None
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            # a body cut off mid-transfer is not a ConnectionError to requests, yet as worth
-            # retrying; the exception's text carries the full URL, query string included:
-            # keep it out
-            raise RetriableError(
-                f"{self.api} {call}: connection failed ({type(exc).__name__})"
-            ) from None
+        except requests.RequestException as exc:
+            raise transport_error(f"{self.api} {call}", exc) from None
         if self.on_response is not None:
             self.on_response(response, pacer)
         error = (self.classify or default_classifier(self.api))(call, response)

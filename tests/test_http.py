@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import http.server
+import ssl
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 import requests
 import responses
+import trustme
 
 from connectors.http import (
     HEADROOM,
@@ -25,10 +30,10 @@ BASE = "https://api.example.test"
 TOKEN = "fake-token-0000"
 
 
-def _client(sleeps: list[float], **kw: object) -> ApiClient:
+def _client(sleeps: list[float], base_url: str = BASE, **kw: object) -> ApiClient:
     return ApiClient(
         api="Example",
-        base_url=BASE,
+        base_url=base_url,
         session=requests.Session(),
         headers={"Authorization": f"Bearer {TOKEN}"},
         sleep=sleeps.append,
@@ -272,3 +277,71 @@ def test_the_response_hook_sees_the_pacer_its_request_waited_for() -> None:
     client.get("/things")
     client.request("GET", "/things", pacer=search)
     assert seen == [general, search]
+
+
+@responses.activate
+def test_a_200_whose_compressed_body_is_corrupt_is_retried() -> None:
+    """requests raises `ContentDecodingError` reading a gzip body that is not gzip: a retry."""
+    corrupt = b'{"results": [] } is not gzip'
+    responses.get(f"{BASE}/things", body=corrupt, headers={"Content-Encoding": "gzip"})
+    responses.get(f"{BASE}/things", json={"ok": True})
+    sleeps: list[float] = []
+    assert _client(sleeps).get("/things") == {"ok": True}
+    assert len(sleeps) == 1
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        requests.exceptions.ChunkedEncodingError("connection broken: IncompleteRead"),
+        requests.exceptions.ConnectionError("connection reset by peer"),
+        requests.exceptions.ReadTimeout("read timed out"),
+        requests.exceptions.SSLError("EOF occurred in violation of protocol"),
+        requests.exceptions.ProxyError("proxy refused the connection"),
+    ],
+    ids=["cut-body", "reset", "read-timeout", "tls-handshake-cut", "proxy-refused"],
+)
+@responses.activate
+def test_a_transient_transport_fault_is_retried(failure: Exception) -> None:
+    responses.get(f"{BASE}/things", body=failure)
+    responses.get(f"{BASE}/things", json={"ok": True})
+    assert _client([]).get("/things") == {"ok": True}
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["api.example.test", "ftp://api.example.test", "https://"],
+    ids=["no-scheme", "other-scheme", "no-host"],
+)
+def test_a_request_that_cannot_be_sent_fails_at_once(base_url: str) -> None:
+    sleeps: list[float] = []
+    client = _client(sleeps, base_url=base_url)
+    with pytest.raises(FatalError, match="cannot be sent"):
+        client.get("/things")
+    assert (client.calls, sleeps) == (1, [])
+
+
+@pytest.fixture
+def tls_server() -> Iterator[str]:
+    """A loopback HTTPS server whose certificate no CA of the machine signed."""
+    authority = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_untrusted_certificate_is_not_retried_and_says_how_to_trust_one(
+    tls_server: str,
+) -> None:
+    sleeps: list[float] = []
+    client = _client(sleeps, base_url=tls_server, timeout=(5.0, 5.0))
+    with pytest.raises(FatalError, match="REQUESTS_CA_BUNDLE") as caught:
+        client.get("/things")
+    assert (client.calls, sleeps) == (1, [])
+    assert tls_server not in str(caught.value)
