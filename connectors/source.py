@@ -83,12 +83,16 @@ class CheckContext:
 
 @dataclass(frozen=True)
 class Check:
-    """One line of `crmkpi doctor`: what was checked, whether it passed, and how to fix it."""
+    """One line of `crmkpi doctor`: what was checked, whether it passed, and how to fix it.
+
+    A `warning` passed, yet says what to change (`fix`): doctor still exits 0 for it.
+    """
 
     name: str
     ok: bool
     detail: str
     fix: str = ""
+    warning: bool = False
 
 
 S = TypeVar("S", bound=Section)

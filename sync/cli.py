@@ -296,13 +296,14 @@ def init(
     ] = False,
 ) -> None:
     """Write a commented configuration file for your CRM to start from."""
+    from sync.private import private_file
     from sync.starter import starter_config
 
     state: AppState = ctx.obj
     target = config_path(state.config_option)
     if target.exists() and not force:
         raise _fail(EXIT_USAGE, f"{target} exists already; pass --force to overwrite it")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_file(target)
     target.write_text(starter_config(demo=demo), encoding="utf-8")
     then = (
         "run `crmkpi sync`"
@@ -320,9 +321,9 @@ def doctor(ctx: typer.Context) -> None:
     state: AppState = ctx.obj
     results = doctor_checks.run_checks(config_path(state.config_option), now=utc_now())
     for result in results:
-        mark = "ok  " if result.ok else "FAIL"
+        mark = "FAIL" if not result.ok else "warn" if result.warning else "ok  "
         line = f"{mark} {result.name}: {result.detail}"
-        if not result.ok and result.fix:
+        if (not result.ok or result.warning) and result.fix:
             line += f"\n     fix: {result.fix}"
         typer.echo(line)
     if doctor_checks.config_failed(results):

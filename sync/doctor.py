@@ -24,6 +24,7 @@ from sync.config import Config, ConfigError, load_config
 from sync.outputs import WorkbookError, open_workbook
 from sync.outputs.sheets import SheetsError, load_service_account, open_sheet
 from sync.outputs.sheets import key_file as sheets_key_file
+from sync.private import shared_with_others
 from sync.run import kpi_settings
 from sync.schedule import next_run_time
 from sync.secrets import Secrets, load_secrets
@@ -282,6 +283,40 @@ def _sheets(config: Config, now: datetime) -> list[Check]:
     return checks
 
 
+def _private(config: Config, now: datetime) -> list[Check]:
+    """The files that hold secrets or the CRM's data are this user's alone (`sync.private`)."""
+    files = [
+        config.base_dir / ".env",
+        _key_file(config),
+        config.store_path,
+        config.xlsx_path,
+    ]
+    shared = [path for path in files if path is not None and path.is_file()]
+    shared = [path for path in shared if shared_with_others(path)]
+    if not shared:
+        return [Check("private files", True, "no file with secrets or data is shared")]
+    return [
+        Check(
+            "private files",
+            True,
+            f"{path} may be read by other accounts of this machine",
+            f"chmod 600 {path}{'*' if path == config.store_path else ''}",
+            warning=True,
+        )
+        for path in shared
+    ]
+
+
+def _key_file(config: Config) -> Path | None:
+    """The Sheets service-account key, when one is configured (the sheets check says if not)."""
+    if config.sheets is None:
+        return None
+    try:
+        return sheets_key_file(config, load_secrets(config.base_dir))
+    except ConfigError:
+        return None
+
+
 def _schedule(config: Config, now: datetime) -> list[Check]:
     upcoming = next_run_time(config, now)
     when = upcoming.strftime("%Y-%m-%d %H:%M %Z") if upcoming else "never"
@@ -335,5 +370,6 @@ CHECKS: tuple[tuple[str, CheckFunction], ...] = (
     ("stuck days", _stuck_days),
     ("outputs", _outputs),
     ("sheets", _sheets),
+    ("private files", _private),
     ("schedule", _schedule),
 )

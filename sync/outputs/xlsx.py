@@ -47,6 +47,7 @@ from sync.outputs.workbook import (
     parse_format,
     status_style,
 )
+from sync.private import private_file, private_folder
 
 ExcelValue: TypeAlias = str | int | float | date | datetime | None
 Saver: TypeAlias = Callable[[openpyxl.Workbook, Path], None]
@@ -139,7 +140,7 @@ def save_book(book: openpyxl.Workbook, path: Path) -> None:
 def write_xlsx(workbook: Workbook, path: Path, *, save: Saver = save_book) -> None:
     """Replace the model's tabs in the .xlsx at `path` (created when missing), keep the rest."""
     book = open_workbook(path) if path.exists() else _empty_book()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     for tab in workbook.tabs:
         if tab.create_only and tab.name in book.sheetnames:
             continue
@@ -260,6 +261,8 @@ def _excel_value(value: CellValue) -> ExcelValue:
 def _replace_atomically(book: openpyxl.Workbook, path: Path, save: Saver) -> None:
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
+        # owner-only before a byte is written; a workbook already there keeps its mode
+        private_file(temporary)
         save(book, temporary)
         with temporary.open("r+b") as written:
             os.fsync(written.fileno())

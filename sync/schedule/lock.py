@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import IO
 
 from connectors.errors import ConfigurationError
+from sync.private import private_file
 
 
 class AlreadyRunning(ConfigurationError):
@@ -36,7 +37,7 @@ class DaemonLock:
         self._file: IO[str] | None = None
 
     def __enter__(self) -> DaemonLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)
         handle = self.path.open("a+", encoding="utf-8")
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

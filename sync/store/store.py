@@ -28,6 +28,7 @@ from connectors.newest import later, newest_change
 from connectors.schema import Deal, Record, Stage
 from kpis.columns import Columns
 from kpis.dataset import Dataset
+from sync.private import private_file
 from sync.store import changes, runs, scope, snapshot, visits
 from sync.store.loading import load_columns, load_contacts
 from sync.store.runs import RunRecord
@@ -160,8 +161,12 @@ class Store:
 
     @classmethod
     def open(cls, path: Path) -> Store:
-        """Open (creating it and its folder when missing) and migrate the store at `path`."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Open (creating it and its folder when missing) and migrate the store at `path`.
+
+        A new store is created owner-only (`sync.private`); SQLite gives its WAL and shared
+        memory files the database file's mode.
+        """
+        private_file(path)
         db = sqlite3.connect(path, isolation_level=None)
         try:
             db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
