@@ -197,6 +197,18 @@ def test_bad_config_exits_2_naming_the_key_before_anything_runs(tmp_path: Path) 
     assert not (tmp_path / "crmkpi.db").exists()
 
 
+def test_goal_with_both_window_forms_exits_2_before_anything_runs(tmp_path: Path) -> None:
+    """A goal that both recurs and has dates stops the command, naming the goal's keys."""
+    goal = (
+        '\n[[goals]]\nname = "g"\nkpi = "nps"\ntarget = 30\nevery = "month"\nstart = 2026-01-01\n'
+    )
+    config = files_setup(tmp_path, FILES_CONFIG + goal)
+    code, _, err = _invoke(config, "sync")
+    assert code == 2
+    assert "goals[0]: every and start are both set" in err
+    assert not (tmp_path / "crmkpi.db").exists()
+
+
 def test_bad_period_exits_2(tmp_path: Path) -> None:
     """An unreadable --period is a usage error that lists the accepted forms."""
     config = files_setup(tmp_path)
