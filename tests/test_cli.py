@@ -44,6 +44,21 @@ def test_init_writes_the_example_config_with_the_demo_off_unless_asked(
     assert ("\n[connectors.demo]\n" in written) is demo_on
 
 
+def test_example_config_shows_each_demo_goal_last_and_this_period(tmp_path: Path) -> None:
+    """On the demo of today, every goal has a judged last period and a current one with a
+    value, whatever today is."""
+    config = tmp_path / "crmkpi.toml"
+    config.write_text((REPO / "config.example.toml").read_text())
+    code, _, err = _invoke(config, "sync")
+    assert code == 0, err
+    rows = list(load_workbook(tmp_path / "kpis.xlsx")["Goals"].iter_rows(values_only=True))
+    goals = [row for row in rows[1:] if row[1] is not None]
+    names = [row[0] for row in goals]
+    assert len(goals) == 2 * len(set(names)) >= 4
+    assert all(row[7] is not None for row in goals)
+    assert all(row[10] in ("achieved", "missed") for row in goals[::2])
+
+
 def test_init_never_overwrites_without_force(tmp_path: Path) -> None:
     """An existing config is kept unless --force is given."""
     target = tmp_path / "crmkpi.toml"
