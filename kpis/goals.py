@@ -1,6 +1,8 @@
 """SMART goals: a KPI's value over the goal's window so far, its pace and a status.
 
-A goal's window is `[start, due)` between local midnights of the reporting time zone. Its
+A goal's window is `[start, due)` between local midnights of the reporting time zone, or, for
+a recurring goal (`every`), each month, quarter or year of that zone: the goal starts afresh
+every period, and its last complete period is judged as a past-due goal is. A window's
 value is the KPI over the local days from `start` up to and including today (`due - 1` at
 most), so a sync at noon counts what has happened this morning. How much of the window has
 passed is measured in real time, `now` included, so pacing moves smoothly through a day.
@@ -13,7 +15,7 @@ states each rule and how the ambiguous phrases of the contract are read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Literal, TypeAlias, get_args
@@ -22,7 +24,7 @@ from kpis.catalog import KPIS
 from kpis.dataset import Dataset
 from kpis.engine import compute
 from kpis.money import round_money
-from kpis.periods import Period, custom
+from kpis.periods import Period, custom, period_containing
 from kpis.results import ALL, Number, Unit
 from kpis.settings import KpiSettings
 
@@ -31,6 +33,8 @@ GoalStatus: TypeAlias = Literal[
     "achieved", "on track", "at risk", "off track", "missed", "too early", "no data"
 ]
 GOAL_STATUSES: tuple[GoalStatus, ...] = get_args(GoalStatus)
+Recurrence: TypeAlias = Literal["month", "quarter", "year"]
+RECURRENCES: tuple[Recurrence, ...] = get_args(Recurrence)
 
 ON_TRACK_PACE = Decimal("0.01")  # on track: at least 99 % of expected-to-date
 AT_RISK_PACE = Decimal("0.20")  # at risk: at least 80 % of expected-to-date
@@ -41,7 +45,8 @@ EARLY_SAMPLES = 10  # ... with fewer than 10 samples
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GoalSpec:
-    """A target for one KPI and segment over `[start, due)`, local dates (`due` excluded).
+    """A target for one KPI and segment, over `[start, due)` (local dates, `due` excluded) or
+    over every period of the grain `every`; exactly one of the two forms.
 
     The fields are those of a `[[goals]]` entry of the config file.
     """
@@ -52,16 +57,18 @@ class GoalSpec:
     segment: str = ALL
     target: float
     direction: Direction = "at_least"
-    start: date
-    due: date
+    start: date | None = None
+    due: date | None = None
+    every: Recurrence | None = None
 
     def __post_init__(self) -> None:
         if self.kpi not in KPIS:
             raise ValueError(f"goal {self.name!r}: unknown KPI {self.kpi!r}")
         if self.direction not in get_args(Direction):
             raise ValueError(f"goal {self.name!r}: direction must be at_least or at_most")
-        if self.due <= self.start:
-            raise ValueError(f"goal {self.name!r}: due {self.due} must be after {self.start}")
+        problem = window_problem(self.start, self.due, self.every)
+        if problem is not None:
+            raise ValueError(f"goal {self.name!r}: {problem}")
 
     @property
     def unit(self) -> Unit:
@@ -71,22 +78,56 @@ class GoalSpec:
     def additive(self) -> bool:
         return KPIS[self.kpi].additive
 
-    def window(self, settings: KpiSettings) -> Period:
-        """The whole window as a period: `start` to the day before `due`, both inclusive."""
+    def window(self, settings: KpiSettings, now: datetime) -> Period:
+        """The window that counts at `now`: `start` to the day before `due`, both inclusive,
+        or the period of `every` that contains now's local day."""
+        if self.every is not None:
+            return period_containing(
+                self.every, now.astimezone(settings.timezone).date(), settings.timezone
+            )
+        # __post_init__ has made sure a goal without `every` has both dates
+        assert self.start is not None and self.due is not None
         return custom(self.start, self.due - timedelta(days=1), settings.timezone)
 
 
-@dataclass(frozen=True, slots=True)
-class GoalResult:
-    """Where a goal stands at `now`.
+def window_problem(start: date | None, due: date | None, every: str | None) -> str | None:
+    """Why these fields make no window (None when they make one): a goal gives `every`, or
+    `start` and `due` with `due` after `start`, never both forms."""
+    if every is not None:
+        if start is not None or due is not None:
+            given = " and ".join(k for k, v in (("start", start), ("due", due)) if v is not None)
+            return f"every and {given} are both set; a goal recurs or has fixed dates, not both"
+        if every not in RECURRENCES:
+            return f"every must be one of {', '.join(RECURRENCES)}, not {every!r}"
+        return None
+    if start is None and due is None:
+        return f"set every ({', '.join(RECURRENCES)}) for a recurring goal, or start and due"
+    if start is None or due is None:
+        missing = "start" if start is None else "due"
+        return f"{missing} is missing: a goal with fixed dates needs both start and due"
+    if due <= start:
+        return f"due {due} must be after start {start}"
+    return None
 
-    `value` is the KPI over the window so far (None before the window starts, or when a
-    non-additive KPI has nothing to measure); `through` is the last local day it covers.
-    `expected` (expected-to-date) and `progress` (value ÷ target) apply to additive KPIs
-    only. `elapsed` is the share of the window passed, 0 to 1; `n` the KPI row's sample size.
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GoalResult:
+    """Where a goal stands at `now` in `period`, the window that counts at `now`.
+
+    `period` is the goal's whole window for a goal with dates, and the current month, quarter
+    or year (to date) for a recurring one. `value` is the KPI over `period` so far (None
+    before the window starts, or when a non-additive KPI has nothing to measure); `through`
+    is the last local day it covers. `target` is the spec's. `expected` (expected-to-date) and
+    `progress` (value ÷ target) apply to additive KPIs only. `elapsed` is the share of
+    `period` passed, 0 to 1; `n` the KPI row's sample size.
+
+    `previous` is, for a recurring goal, the result of its last complete period (the one
+    before `period`), whose status is final: `achieved`, `missed` or `no data`; its own
+    `previous` is None. A goal with dates has none.
     """
 
     spec: GoalSpec
+    period: Period
     status: GoalStatus
     value: Number | None
     expected: Number | None
@@ -94,23 +135,50 @@ class GoalResult:
     elapsed: float
     n: int
     through: date | None
+    previous: GoalResult | None = None
+
+    @property
+    def target(self) -> float:
+        return self.spec.target
 
 
 def evaluate_goal(
     spec: GoalSpec, data: Dataset, settings: KpiSettings, now: datetime
 ) -> GoalResult:
-    """The goal's value to date, expected-to-date, progress and status at `now`.
+    """The goal's value to date, expected-to-date, progress and status at `now`, and for a
+    recurring goal its last complete period's final result as `previous`.
 
     Raises what `kpis.engine.compute` raises: `ValueError` for a KPI the engine does not
     compute, `CurrencyError` for a currency without a rate.
     """
-    window = spec.window(settings)
+    window = spec.window(settings, now)
+    current = _evaluate(spec, window, data, settings, now)
+    if spec.every is None:
+        return current
+    last = _evaluate(spec, window.previous(), data, settings, now)
+    return replace(current, previous=last)
+
+
+def _evaluate(
+    spec: GoalSpec, window: Period, data: Dataset, settings: KpiSettings, now: datetime
+) -> GoalResult:
+    """The goal's result in one window at `now`."""
     if now < window.start:
-        return GoalResult(spec, "too early", None, None, None, 0.0, 0, None)
+        return GoalResult(
+            spec=spec,
+            period=window,
+            status="too early",
+            value=None,
+            expected=None,
+            progress=None,
+            elapsed=0.0,
+            n=0,
+            through=None,
+        )
     share = _elapsed_share(window, now)
     through = min(now.astimezone(settings.timezone).date(), window.last_day)
     rows = compute(
-        data, [custom(spec.start, through, settings.timezone)], settings, kpis=[spec.kpi]
+        data, [custom(window.first_day, through, settings.timezone)], settings, kpis=[spec.kpi]
     )
     found = [r for r in rows if (r.segment_by, r.segment) == (spec.segment_by, spec.segment)]
     value = found[0].value if found else None
@@ -129,6 +197,7 @@ def evaluate_goal(
     )
     return GoalResult(
         spec=spec,
+        period=window,
         status=status,
         value=value,
         expected=None if expected is None else _published(expected, spec.unit),

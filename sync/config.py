@@ -33,6 +33,7 @@ from connectors.settings import currency_code, known_zone
 from connectors.source import Source
 from kpis.business_hours import check_country
 from kpis.catalog import KPIS
+from kpis.goals import Recurrence, window_problem
 from kpis.periods import GRAINS
 from kpis.settings import BusinessHoursSpec, KpiSettings, MonthlySpend
 
@@ -370,8 +371,9 @@ class Goal(_Section):
     segment: str = "all"
     target: float
     direction: Literal["at_least", "at_most"] = "at_least"
-    start: date
-    due: date
+    start: date | None = None
+    due: date | None = None
+    every: Recurrence | None = None
 
     @field_validator("kpi")
     @classmethod
@@ -385,8 +387,10 @@ class Goal(_Section):
 
     @model_validator(mode="after")
     def _window(self) -> Goal:
-        if self.due <= self.start:
-            raise ValueError(f"due {self.due} must be after start {self.start}")
+        # the goal engine's own rule, so the file is refused before anything runs
+        problem = window_problem(self.start, self.due, self.every)
+        if problem is not None:
+            raise ValueError(problem)
         return self
 
 

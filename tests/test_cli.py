@@ -44,6 +44,21 @@ def test_init_writes_the_example_config_with_the_demo_off_unless_asked(
     assert ("\n[connectors.demo]\n" in written) is demo_on
 
 
+def test_example_config_shows_each_demo_goal_last_and_this_period(tmp_path: Path) -> None:
+    """On the demo of today, every goal has a judged last period and a current one with a
+    value, whatever today is."""
+    config = tmp_path / "crmkpi.toml"
+    config.write_text((REPO / "config.example.toml").read_text())
+    code, _, err = _invoke(config, "sync")
+    assert code == 0, err
+    rows = list(load_workbook(tmp_path / "kpis.xlsx")["Goals"].iter_rows(values_only=True))
+    goals = [row for row in rows[1:] if row[1] is not None]
+    names = [row[0] for row in goals]
+    assert len(goals) == 2 * len(set(names)) >= 4
+    assert all(row[7] is not None for row in goals)
+    assert all(row[10] in ("achieved", "missed") for row in goals[::2])
+
+
 def test_init_never_overwrites_without_force(tmp_path: Path) -> None:
     """An existing config is kept unless --force is given."""
     target = tmp_path / "crmkpi.toml"
@@ -194,6 +209,18 @@ def test_bad_config_exits_2_naming_the_key_before_anything_runs(tmp_path: Path) 
     code, _, err = _invoke(config, "sync")
     assert code == 2
     assert "reporting.timezone" in err
+    assert not (tmp_path / "crmkpi.db").exists()
+
+
+def test_goal_with_both_window_forms_exits_2_before_anything_runs(tmp_path: Path) -> None:
+    """A goal that both recurs and has dates stops the command, naming the goal's keys."""
+    goal = (
+        '\n[[goals]]\nname = "g"\nkpi = "nps"\ntarget = 30\nevery = "month"\nstart = 2026-01-01\n'
+    )
+    config = files_setup(tmp_path, FILES_CONFIG + goal)
+    code, _, err = _invoke(config, "sync")
+    assert code == 2
+    assert "goals[0]: every and start are both set" in err
     assert not (tmp_path / "crmkpi.db").exists()
 
 

@@ -76,6 +76,11 @@ target = 0.25
 direction = "at_least"
 start = 2026-07-01
 due = 2027-01-01
+[[goals]]
+name = "Net new revenue every quarter"
+kpi = "net_new_revenue"
+target = 150000
+every = "quarter"
 """
     config = load_config(_write(tmp_path, text))
     hours = config.service.business_hours
@@ -83,6 +88,7 @@ due = 2027-01-01
     assert hours.holidays == (date(2026, 12, 24),)
     assert config.spend[0].amount == Decimal("12000")
     assert config.goals[0].due == date(2027, 1, 1)
+    assert config.goals[1].every == "quarter"
     assert config.reporting.crm_go_live == date(2026, 3, 1)
 
 
@@ -125,6 +131,18 @@ due = 2027-01-01
             '[[goals]]\nname = "g"\nkpi = "nps"\ntarget = 1\nstart = 2026-01-01\ndue = 2025-01-01',
             "due 2025-01-01 must be after start 2026-01-01",
         ),
+        (
+            '[[goals]]\nname = "g"\nkpi = "nps"\ntarget = 1\nevery = "month"\ndue = 2027-01-01',
+            "goals[0]: every and due are both set",
+        ),
+        (
+            '[[goals]]\nname = "g"\nkpi = "nps"\ntarget = 1',
+            "goals[0]: set every (month, quarter, year) for a recurring goal, or start and due",
+        ),
+        (
+            '[[goals]]\nname = "g"\nkpi = "nps"\ntarget = 1\nevery = "fortnight"',
+            "goals[0].every: Input should be 'month', 'quarter' or 'year'",
+        ),
         ("[connectors.files]\nname = 'x'", "connectors.files.path: Field required"),
         ("[connectors.hubspot]\nupsell_deal_types = 5", "connectors.hubspot.upsell_deal_types"),
         ('[sheets]\nspreadsheet_id = "x"', "sheets.spreadsheet_id: 'x' is not a spreadsheet id"),
@@ -150,6 +168,9 @@ due = 2027-01-01
         "spend-twice",
         "goal-kpi",
         "goal-window",
+        "goal-every-and-dates",
+        "goal-no-window",
+        "goal-every-grain",
         "files-path-missing",
         "hubspot-mapping",
         "sheets-id",

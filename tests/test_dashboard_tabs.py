@@ -63,6 +63,7 @@ def _goal(status: GoalStatus = "on track", *, kpi: str = "net_new_revenue") -> G
     )
     return GoalResult(
         spec=spec,
+        period=period("2026-07-01..2026-12-31"),
         status=status,
         value=Decimal("5600.00"),
         expected=Decimal("5777.68"),

@@ -322,7 +322,7 @@ def test_spec_takes_a_config_goal_as_is() -> None:
         }
     )
     spec = GoalSpec(**entry.model_dump())
-    assert (spec.segment_by, spec.direction, spec.window(IN_UTC).label) == (
+    assert (spec.segment_by, spec.direction, spec.window(IN_UTC, HALF_TIME).label) == (
         "all",
         "at_least",
         "2026-07-01..2026-12-31",

@@ -116,6 +116,14 @@ def test_the_starter_config_is_the_example_with_the_demo_commented_out() -> None
     assert starter_config(demo=True) == example_config()
 
 
+def test_the_demo_goals_recur_and_go_off_with_the_demo() -> None:
+    """The demo's goals recur, so they never go stale; `init` comments them out with it."""
+    demo_goals = tomllib.loads(starter_config(demo=True))["goals"]
+    assert len(demo_goals) >= 2
+    assert all("every" in goal and "start" not in goal for goal in demo_goals)
+    assert "goals" not in tomllib.loads(starter_config())
+
+
 def test_the_packaged_example_is_the_repository_example() -> None:
     """One file: `config.example.toml` is the package's starter config, not a copy of it."""
     assert (REPO / "config.example.toml").resolve() == (REPO / "sync" / "starter_config.toml")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from kpis.catalog import HEADLINE_KPIS
@@ -59,6 +59,8 @@ GOALS_NOTES = (
     "Revenue goals are paced: expected_to_date is the target times the share of the window "
     "passed, and progress is value ÷ target. Other goals compare the value with the target.",
     "The window runs from start up to, not including, due; values count through today.",
+    "A recurring goal has a row for its last complete period (final) and one for the "
+    "current period (to date), each with its own start and due.",
 )
 
 
@@ -234,9 +236,10 @@ def _trend(
 
 
 def goals_tab(goal_results: Sequence[GoalResult], *, currency: str) -> Tab:
-    """One row per goal: its definition, value and expected-to-date, progress and status."""
+    """One row per goal window: its definition, value and expected-to-date, progress and
+    status; a recurring goal's last complete period comes before its current one."""
     grid = _Grid(len(GOALS_HEADER))
-    for result in goal_results:
+    for result in (w for r in goal_results for w in (r.previous, r) if w is not None):
         spec = result.spec
         fmt = unit_format(spec.unit, currency)
         segment = ALL if spec.segment_by == ALL else f"{spec.segment_by}: {spec.segment}"
@@ -246,8 +249,8 @@ def goals_tab(goal_results: Sequence[GoalResult], *, currency: str) -> Tab:
             segment,
             spec.target,
             spec.direction,
-            spec.start,
-            spec.due,
+            result.period.first_day,
+            result.period.last_day + timedelta(days=1),
             result.value,
             result.expected,
             result.progress,
