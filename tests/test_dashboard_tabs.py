@@ -295,7 +295,7 @@ def test_trend_table_marks_the_running_period_and_charts_leave_it_out() -> None:
 
 
 def test_charts_keep_one_unit_and_one_magnitude_per_axis() -> None:
-    """Rates share a chart; revenue, CLTV (under a tenth of it) and CAC each have their own."""
+    """Rates share a chart; revenue, CLTV (under a third of it) and CAC each have their own."""
     tab = _dashboard()
     header = tab.rows[_find(tab, "2025-09") - 1]
     drawn = {c.title: tuple(header[s] for s in c.series) for c in tab.charts}

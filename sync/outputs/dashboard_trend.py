@@ -3,7 +3,7 @@
 A trend table lists the complete periods, oldest first, then the running period marked
 partial. Charts and sparklines draw the complete rows only, so no line ends in the drop of
 a period that has just begun. A chart holds KPIs of one unit and one magnitude: within a
-unit, a KPI whose largest value is under a tenth of the group's largest starts a chart of
+unit, a KPI whose largest value is under a third of the group's largest starts a chart of
 its own (customer lifetime value apart from revenue, CAC apart from both).
 """
 
@@ -21,7 +21,8 @@ from sync.outputs.dashboard_periods import GrainPeriods
 from sync.outputs.tab_grid import Grid
 from sync.outputs.workbook import PARTIAL, Chart
 
-MAGNITUDE = Decimal(10)  # how much smaller a KPI may be than the largest on its axis
+# how many times smaller a KPI may be than the largest on its axis before it gets its own
+MAGNITUDE = Decimal(3)
 _CHART_TITLES: dict[Unit, str] = {
     "ratio": "Rates",
     "currency": "Money",
