@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
 from kpis.churn import churn_rate
 from kpis.dataset import Dataset
@@ -37,6 +37,7 @@ from kpis.stages import stage_conversion_rate, stage_duration_days, stage_durati
 from kpis.stuck import stuck_deals
 
 KpiFunction: TypeAlias = Callable[[Dataset, Period, KpiSettings], list[ResultRow]]
+Better: TypeAlias = Literal["higher", "lower"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,7 +47,9 @@ class KpiSpec:
     `unit` is the unit of its rows, by which a goal's target is read and a cell formatted.
     `additive` KPIs are sums over the period, so they grow through a goal's window and are
     paced. `headline` is the KPI's place among the Dashboard's headline KPIs (1 first), None
-    when it is not one. `section` is the anchor of its heading in `docs/kpis.md`.
+    when it is not one. `better` is the direction of a change for the better (churn and
+    costs and durations are better lower), by which the Dashboard colours a change.
+    `section` is the anchor of its heading in `docs/kpis.md`.
     """
 
     id: str
@@ -55,6 +58,7 @@ class KpiSpec:
     additive: bool = False
     label: str
     headline: int | None = None
+    better: Better = "higher"
     section: str
 
 
@@ -97,6 +101,7 @@ CATALOG: tuple[KpiSpec, ...] = (
         function=stage_duration_days,
         unit="days",
         label="Time in stage (days, mean)",
+        better="lower",
         section="stage_duration_days-stage_duration_days_median-days",
     ),
     KpiSpec(
@@ -104,6 +109,7 @@ CATALOG: tuple[KpiSpec, ...] = (
         function=stage_duration_days_median,
         unit="days",
         label="Time in stage (days, median)",
+        better="lower",
         section="stage_duration_days-stage_duration_days_median-days",
     ),
     KpiSpec(
@@ -118,6 +124,7 @@ CATALOG: tuple[KpiSpec, ...] = (
         function=stuck_deals,
         unit="count",
         label="Stuck deals",
+        better="lower",
         section="stuck_deals-count",
     ),
     KpiSpec(
@@ -126,6 +133,7 @@ CATALOG: tuple[KpiSpec, ...] = (
         unit="days",
         label="Sales cycle (days, mean)",
         headline=4,
+        better="lower",
         section="sales_cycle_days-sales_cycle_days_median-days",
     ),
     KpiSpec(
@@ -133,6 +141,7 @@ CATALOG: tuple[KpiSpec, ...] = (
         function=sales_cycle_days_median,
         unit="days",
         label="Sales cycle (days, median)",
+        better="lower",
         section="sales_cycle_days-sales_cycle_days_median-days",
     ),
     KpiSpec(
@@ -149,6 +158,7 @@ CATALOG: tuple[KpiSpec, ...] = (
         unit="currency",
         label="Customer acquisition cost",
         headline=6,
+        better="lower",
         section="customer_acquisition_cost-currency-all-only",
     ),
     KpiSpec(
@@ -181,6 +191,7 @@ CATALOG: tuple[KpiSpec, ...] = (
         unit="ratio",
         label="Customer churn rate",
         headline=8,
+        better="lower",
         section="churn_rate-ratio-all-only",
     ),
     KpiSpec(
@@ -189,6 +200,7 @@ CATALOG: tuple[KpiSpec, ...] = (
         unit="hours",
         label="Time to resolution (business hours, mean)",
         headline=9,
+        better="lower",
         section="time_to_resolution_hours-time_to_resolution_hours_median-hours",
     ),
     KpiSpec(
@@ -196,6 +208,7 @@ CATALOG: tuple[KpiSpec, ...] = (
         function=time_to_resolution_hours_median,
         unit="hours",
         label="Time to resolution (business hours, median)",
+        better="lower",
         section="time_to_resolution_hours-time_to_resolution_hours_median-hours",
     ),
     KpiSpec(

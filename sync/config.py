@@ -60,7 +60,7 @@ class ReportingSection(_Section):
     timezone: str = "UTC"
     currency: str = "EUR"
     periods: tuple[PublishedGrain, ...] = ("month", "quarter")
-    history_periods: int = Field(default=12, ge=1, le=120)
+    history_periods: int = Field(default=14, ge=1, le=120)
     crm_go_live: date | None = None
     comparison_months: int = Field(default=6, ge=1, le=60)
 

@@ -37,7 +37,7 @@ def test_empty_file_takes_the_documented_defaults(tmp_path: Path) -> None:
     assert config.reporting.zone == ZoneInfo("UTC")
     assert config.reporting.currency == "EUR"
     assert config.reporting.periods == ("month", "quarter")
-    assert config.reporting.history_periods == 12
+    assert config.reporting.history_periods == 14
     assert config.kpis.new_customer_window_days == 365
     assert config.xlsx_path is None
 

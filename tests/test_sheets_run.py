@@ -64,6 +64,9 @@ def _comparable(rows: list[list[object]]) -> list[list[object]]:
                 value = sheet_value(value)
             elif value is None:
                 value = ""
+            elif isinstance(value, str) and value.startswith("=SPARKLINE("):
+                # a formula in Sheets, a drawing over an empty cell in the .xlsx
+                value = ""
             # an .xlsx keeps 15 significant digits of a float, and instants to the millisecond
             cells.append(round(float(value), 6) if isinstance(value, int | float) else value)
         while cells and cells[-1] == "":

@@ -1,33 +1,33 @@
-"""The Dashboard and Goals tabs: headline KPIs now and before, goal statuses, trends.
+"""The Dashboard and Goals tabs.
 
-The Dashboard stacks three blocks in one grid: the current and the previous period of each
-published grain with the change (under the tab's header), the goals' statuses, and the
-headline KPIs period by period with a line chart per unit drawn from that trend table.
+The Dashboard answers "how did the last period go, against goal and against last year" on
+its first screen: the goals as cards, then for each published grain the last complete
+period against the one before and the same period a year earlier (with a sparkline), then
+each period still running, to date and marked partial. Trend tables and their charts
+follow. Every figure is the all segment of the published KPI rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 from kpis.catalog import HEADLINE_KPIS
 from kpis.goals import GoalResult
-from kpis.periods import GRAINS, Grain, Period
-from kpis.results import ALL, Number, ResultRow, Unit
-from sync.outputs.workbook import Cell, CellValue, Chart, Tab, status_style, unit_format
-
-COMPARISON_HEADER = (
-    "kpi",
-    "period",
-    "value",
-    "previous_period",
-    "previous_value",
-    "change",
-    "relative_change",
+from kpis.periods import GRAINS, Period
+from kpis.results import ALL, ResultRow
+from sync.outputs.dashboard_blocks import (
+    TREND_COLUMN,
+    current_block,
+    goal_cards,
+    headline_block,
 )
-DASHBOARD_GOALS_HEADER = ("goal", "kpi", "value_to_date", "target", "status")
+from sync.outputs.dashboard_cells import LOW_SAMPLE_N
+from sync.outputs.dashboard_periods import grain_periods
+from sync.outputs.dashboard_trend import trend_block, trend_charts
+from sync.outputs.tab_grid import Grid
+from sync.outputs.workbook import CellValue, Chart, Sparkline, Tab, status_style, unit_format
+
 GOALS_HEADER = (
     "name",
     "kpi",
@@ -41,19 +41,12 @@ GOALS_HEADER = (
     "progress",
     "status",
 )
-# a relative change of a rate or a score reads as a change of points; only quantities get one
-RELATIVE_UNITS: frozenset[Unit] = frozenset({"currency", "days", "hours", "count"})
-_CHART_TITLES: dict[Unit, str] = {
-    "ratio": "Rates",
-    "currency": "Money",
-    "days": "Days",
-    "hours": "Hours",
-    "score": "NPS",
-    "count": "Counts",
-}
 DASHBOARD_NOTES = (
-    "The current period runs to date, so its sums (revenue) grow until it ends.",
-    "A change of a rate is in percentage points; rates and NPS have no relative change.",
+    "All figures are the whole account (segment all); the KPIs tab has every segment.",
+    "A rate changes in percentage points (pp), NPS in points, other figures relative (%). "
+    "Green is better and red worse for that KPI: lower is better for churn, costs and times.",
+    f"n is the sample size; under {LOW_SAMPLE_N} it is marked and its changes are not coloured.",
+    "A period still running (partial, grey) is left out of the charts and sparklines.",
 )
 GOALS_NOTES = (
     "Revenue goals are paced: expected_to_date is the target times the share of the window "
@@ -64,61 +57,11 @@ GOALS_NOTES = (
 )
 
 
-@dataclass
-class _Grid:
-    """Rows of a tab under construction, with the formats, styles and bold rows of its cells."""
-
-    width: int
-    rows: list[tuple[CellValue, ...]] = field(default_factory=list)
-    formats: dict[Cell, str] = field(default_factory=dict)
-    styles: dict[Cell, str] = field(default_factory=dict)
-    bold: set[int] = field(default_factory=set)
-
-    def add(self, cells: Sequence[CellValue], formats: Sequence[str], *, bold: bool = False) -> int:
-        """Append a row (padded to the width) with each cell's format; return its index."""
-        index = len(self.rows)
-        self.rows.append((*cells, *([None] * (self.width - len(cells)))))
-        self.formats.update(((index, column), fmt) for column, fmt in enumerate(formats))
-        if bold:
-            self.bold.add(index)
-        return index
-
-    def title(self, text: str, header: Sequence[str]) -> None:
-        """A blank row, a bold title and a bold header: the start of a block."""
-        self.add([], [])
-        self.add([text], ["text"], bold=True)
-        self.add(header, ["text"] * len(header), bold=True)
-
-    def tab(
-        self,
-        name: str,
-        header: Sequence[str],
-        *,
-        notes: tuple[str, ...],
-        charts: tuple[Chart, ...] = (),
-        autofilter: bool = False,
-    ) -> Tab:
-        """The tab; cells without a format of their own are text."""
-        return Tab(
-            name=name,
-            header=(*header, *([""] * (self.width - len(header)))),
-            rows=tuple(self.rows),
-            column_formats=("text",) * self.width,
-            column_widths=(34, *([16] * (self.width - 1))),
-            cell_formats=self.formats,
-            cell_styles=self.styles,
-            bold_rows=frozenset(self.bold),
-            notes=notes,
-            charts=charts,
-            autofilter=autofilter,
-        )
-
-
 def dashboard_tab(
     rows: Sequence[ResultRow], goal_results: Sequence[GoalResult], *, currency: str, now: datetime
 ) -> Tab:
-    """Headline KPIs (all segment) now and before, goal statuses and the trend with charts."""
-    headline = {
+    """Goal cards, each grain's last complete and running period, the trend and its charts."""
+    headline: dict[tuple[str, Period], ResultRow] = {
         (row.kpi, row.period): row
         for row in rows
         if row.kpi in HEADLINE_KPIS
@@ -126,119 +69,41 @@ def dashboard_tab(
         and row.period.grain != "custom"
     }
     kpis = [kpi for kpi in HEADLINE_KPIS if any(k == kpi for k, _ in headline)]
-    grains = [g for g in GRAINS if any(p.grain == g for _, p in headline)]
-    grid = _Grid(max(len(COMPARISON_HEADER), len(DASHBOARD_GOALS_HEADER), len(kpis) + 1))
-    for grain in grains:
-        current = _current(grain, [p for _, p in headline], now)
-        for kpi in kpis:
-            _comparison(grid, headline, current, kpi, currency)
-    _goal_statuses(grid, goal_results, currency)
-    charts = _trend(grid, headline, kpis, grains, currency)
-    stamp = f"Updated {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC."
-    return grid.tab("Dashboard", COMPARISON_HEADER, charts=charts, notes=(stamp, *DASHBOARD_NOTES))
-
-
-def _current(grain: Grain, periods: Sequence[Period], now: datetime) -> Period:
-    """The latest period of `grain` that has started by `now` (the earliest if none has)."""
-    of_grain = sorted({p for p in periods if p.grain == grain}, key=lambda p: p.first_day)
-    started = [p for p in of_grain if p.start <= now]
-    return started[-1] if started else of_grain[0]
-
-
-def _comparison(
-    grid: _Grid,
-    headline: dict[tuple[str, Period], ResultRow],
-    current: Period,
-    kpi: str,
-    currency: str,
-) -> None:
-    """A row with the KPI in `current` and the period before, unless it has neither."""
-    previous = current.previous()
-    row, before = headline.get((kpi, current)), headline.get((kpi, previous))
-    known = row or before
-    if known is None:
-        return
-    value = None if row is None else row.value
-    prior = None if before is None else before.value
-    unit = known.unit
-    change, relative = _change(value, prior, unit)
-    fmt = unit_format(unit, currency)
-    grid.add(
-        (kpi, current.label, value, previous.label, prior, change, relative),
-        ("text", "text", fmt, "text", fmt, fmt, "percent"),
-    )
-
-
-def _goal_statuses(grid: _Grid, goal_results: Sequence[GoalResult], currency: str) -> None:
-    """The goals block: each goal's value to date, target and coloured status."""
-    if not goal_results:
-        return
-    grid.title("Goals", DASHBOARD_GOALS_HEADER)
-    for result in goal_results:
-        spec = result.spec
-        fmt = unit_format(spec.unit, currency)
-        index = grid.add(
-            (spec.name, spec.kpi, result.value, spec.target, result.status),
-            ("text", "text", fmt, fmt, "text"),
-        )
-        grid.styles[(index, len(DASHBOARD_GOALS_HEADER) - 1)] = status_style(result.status)
-
-
-def _change(
-    value: Number | None, prior: Number | None, unit: Unit
-) -> tuple[Number | None, float | None]:
-    """The absolute change (Decimal for money) and, for quantities, the relative change."""
-    if value is None or prior is None:
-        return None, None
-    # through str, so that 0.12 - 0.1 is 0.02 and not its binary neighbour
-    difference = Decimal(str(value)) - Decimal(str(prior))
-    change: Number = difference if unit == "currency" else float(difference)
-    if unit not in RELATIVE_UNITS or prior == 0:
-        return change, None
-    return change, float(difference / abs(Decimal(str(prior))))
-
-
-def _trend(
-    grid: _Grid,
-    headline: dict[tuple[str, Period], ResultRow],
-    kpis: Sequence[str],
-    grains: Sequence[Grain],
-    currency: str,
-) -> tuple[Chart, ...]:
-    """The trend block (month by month, else the finest grain) and one chart per unit in it."""
-    if not grains:
-        return ()
-    grain = "month" if "month" in grains else grains[0]
-    periods = sorted({p for _, p in headline if p.grain == grain}, key=lambda p: p.first_day)
-    units = {kpi: row.unit for (kpi, _), row in headline.items()}
-    grid.title(f"Trend by {grain}", ("period", *kpis))
-    first = len(grid.rows)
-    for period in periods:
-        cells = [headline.get((kpi, period)) for kpi in kpis]
-        grid.add(
-            (period.label, *(None if c is None else c.value for c in cells)),
-            ("text", *(unit_format(units[kpi], currency) for kpi in kpis)),
-        )
-    charts = []
-    for unit in dict.fromkeys(units[kpi] for kpi in kpis):
-        title = _CHART_TITLES[unit] + (f" ({currency})" if unit == "currency" else "")
-        charts.append(
-            Chart(
-                title=f"{title} by {grain}",
-                categories=0,
-                series=tuple(i + 1 for i, kpi in enumerate(kpis) if units[kpi] == unit),
-                first_row=first,
-                last_row=len(grid.rows) - 1,
-                y_format=unit_format(unit, currency),
+    published = {period for _, period in headline}
+    grains = [
+        grain_periods(grain, published, now)
+        for grain in GRAINS
+        if any(p.grain == grain for p in published)
+    ]
+    grid = Grid(max(TREND_COLUMN + 1, len(kpis) + 1))
+    goal_cards(grid, goal_results, currency)
+    slots = {g.grain: headline_block(grid, g, headline, kpis, currency) for g in grains}
+    for periods in grains:
+        current_block(grid, periods, headline, kpis, currency, now)
+    charts: tuple[Chart, ...] = ()
+    for periods in grains:
+        found = trend_block(grid, periods, headline, kpis, currency)
+        if found is None:
+            continue
+        grid.sparklines.extend(
+            Sparkline(
+                cell=(slot.row, TREND_COLUMN),
+                column=found.columns[slot.kpi],
+                first_row=found.first,
+                last_row=found.last,
             )
+            for slot in slots[periods.grain]
         )
-    return tuple(charts)
+        if not charts:
+            charts = trend_charts(grid, periods, found, currency)
+    stamp = f"KPI dashboard, updated {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    return grid.tab("Dashboard", (stamp,), charts=charts, notes=DASHBOARD_NOTES)
 
 
 def goals_tab(goal_results: Sequence[GoalResult], *, currency: str) -> Tab:
     """One row per goal window: its definition, value and expected-to-date, progress and
     status; a recurring goal's last complete period comes before its current one."""
-    grid = _Grid(len(GOALS_HEADER))
+    grid = Grid(len(GOALS_HEADER))
     for result in (w for r in goal_results for w in (r.previous, r) if w is not None):
         spec = result.spec
         fmt = unit_format(spec.unit, currency)

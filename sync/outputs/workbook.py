@@ -26,15 +26,30 @@ from kpis.results import Unit
 CellValue: TypeAlias = str | int | float | Decimal | date | datetime | None
 Cell: TypeAlias = tuple[int, int]
 FormatKind: TypeAlias = Literal[
-    "percent", "currency", "days", "hours", "integer", "number", "date", "datetime", "text"
+    "percent",
+    "currency",
+    "whole_currency",
+    "days",
+    "hours",
+    "integer",
+    "number",
+    "date",
+    "datetime",
+    "text",
 ]
+# kinds that carry an ISO 4217 code after the colon: amounts with cents and without
+MONEY_KINDS: frozenset[str] = frozenset({"currency", "whole_currency"})
 FORMAT_KINDS: frozenset[str] = frozenset(get_args(FormatKind))
 
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
 STATUS_STYLE_PREFIX = "status:"
+# a change for the better or the worse, a period still running, a sample too small to trust
+GOOD, BAD, PARTIAL, LOW_SAMPLE = "good", "bad", "partial", "low sample"
 # semantic cell styles; each writer picks its colours (green, amber, red, grey for statuses)
-CELL_STYLES: frozenset[str] = frozenset(f"{STATUS_STYLE_PREFIX}{s}" for s in GOAL_STATUSES)
+CELL_STYLES: frozenset[str] = frozenset(
+    {GOOD, BAD, PARTIAL, LOW_SAMPLE, *(f"{STATUS_STYLE_PREFIX}{s}" for s in GOAL_STATUSES)}
+)
 CHART_ROWS = 18  # sheet rows each chart takes under the grid, gap included
 
 
@@ -48,18 +63,24 @@ def currency_format(code: str) -> str:
     return f"currency:{code}"
 
 
+def whole_currency_format(code: str) -> str:
+    """The semantic format of amounts in `code` shown without cents (the Dashboard's)."""
+    return f"whole_currency:{code}"
+
+
 def parse_format(fmt: str) -> tuple[FormatKind, str | None]:
-    """A semantic format's kind and, for `currency:XXX`, its currency code."""
+    """A semantic format's kind and, for `currency:XXX` and `whole_currency:XXX`, its code."""
     kind, _, code = fmt.partition(":")
-    if kind == "currency" and _CURRENCY_CODE.fullmatch(code):
-        return "currency", code
-    if not code:
-        for known in get_args(FormatKind):
-            if kind == known and known != "currency":
-                return known, None
+    for known in get_args(FormatKind):
+        if kind != known:
+            continue
+        if known in MONEY_KINDS and _CURRENCY_CODE.fullmatch(code):
+            return known, code
+        if known not in MONEY_KINDS and not code:
+            return known, None
     raise ValueError(
-        f"format {fmt!r} is not one of {', '.join(sorted(FORMAT_KINDS - {'currency'}))} "
-        "or currency:XXX with an ISO 4217 code"
+        f"format {fmt!r} is not one of {', '.join(sorted(FORMAT_KINDS - MONEY_KINDS))} "
+        "or currency:XXX / whole_currency:XXX with an ISO 4217 code"
     )
 
 
@@ -82,16 +103,28 @@ class Chart:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Sparkline:
+    """A small line in data cell `cell` drawn from column `column`, rows `first_row` to
+    `last_row` (both included) of the same tab."""
+
+    cell: Cell
+    column: int
+    first_row: int
+    last_row: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class Tab:
     """One tab: a header, data rows and how to show them.
 
-    `column_formats` and `column_widths` (in characters) have one entry per header column;
-    `cell_formats` overrides a column's format for single cells. `highlights` are cells to
-    mark (a bottleneck), `cell_styles` give cells a semantic style of `CELL_STYLES` (a goal
-    status), `bold_rows` are data rows shown bold (the title of a section), `cell_notes`
-    attach a note to a cell, `notes` are lines of text under the table. `autofilter` puts a
-    filter on the header. `charts` are drawn under the grid. A `create_only` tab is the
-    team's to fill in: written when the spreadsheet lacks it, never overwritten.
+        `column_formats` and `column_widths` (in characters) have one entry per header column;
+        `cell_formats` overrides a column's format for single cells. `highlights` are cells to
+        mark (a bottleneck), `cell_styles` give cells a semantic style of `CELL_STYLES` (a goal
+        status), `bold_rows` are data rows shown bold (the title of a section), `cell_notes`
+        attach a note to a cell, `notes` are lines of text under the table. `autofilter` puts a
+        filter on the header. `charts` are drawn under the grid, `sparklines` in empty cells of
+    the table. A `create_only` tab is the
+        team's to fill in: written when the spreadsheet lacks it, never overwritten.
     """
 
     name: str
@@ -108,6 +141,7 @@ class Tab:
     bold_rows: frozenset[int] = frozenset()
     autofilter: bool = False
     charts: tuple[Chart, ...] = ()
+    sparklines: tuple[Sparkline, ...] = ()
     create_only: bool = False
 
     def __post_init__(self) -> None:
@@ -141,6 +175,19 @@ class Tab:
             raise ValueError(f"tab {self.name!r}: frozen_rows {self.frozen_rows} is negative")
         for chart in self.charts:
             self._check_chart(chart)
+        for sparkline in self.sparklines:
+            self._check_sparkline(sparkline)
+
+    def _check_sparkline(self, sparkline: Sparkline) -> None:
+        row, column = sparkline.cell
+        inside = 0 <= row < len(self.rows) and 0 <= column < len(self.header)
+        if not inside or self.rows[row][column] is not None:
+            raise ValueError(f"tab {self.name!r}: sparkline cell {sparkline.cell} is not empty")
+        if not (
+            0 <= sparkline.column < len(self.header)
+            and 0 <= sparkline.first_row <= sparkline.last_row < len(self.rows)
+        ):
+            raise ValueError(f"tab {self.name!r}: sparkline data is outside the table")
 
     def _check_chart(self, chart: Chart) -> None:
         columns = (chart.categories, *chart.series)

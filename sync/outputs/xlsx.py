@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+import warnings
 import zipfile
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -32,13 +33,24 @@ from typing import TypeAlias
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import LineChart, Reference
+from openpyxl.chart.text import RichText
 from openpyxl.comments import Comment
+from openpyxl.drawing.text import (
+    CharacterProperties,
+    Paragraph,
+    ParagraphProperties,
+    RichTextProperties,
+)
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from connectors.errors import RunFailure
+from sync.outputs.workbook import BAD as BAD_STYLE
+from sync.outputs.workbook import GOOD as GOOD_STYLE
 from sync.outputs.workbook import (
+    LOW_SAMPLE,
+    PARTIAL,
     CellValue,
     Chart,
     FormatKind,
@@ -47,6 +59,7 @@ from sync.outputs.workbook import (
     parse_format,
     status_style,
 )
+from sync.outputs.xlsx_sparklines import add_sparklines
 from sync.private import private_file, private_folder
 
 ExcelValue: TypeAlias = str | int | float | date | datetime | None
@@ -73,6 +86,10 @@ def _fill(rgb: str) -> PatternFill:
 # Excel's own Good / Neutral / Bad cell-style colours, and a light grey for "nothing yet"
 GOOD, NEUTRAL, BAD, QUIET = _fill("C6EFCE"), _fill("FFEB9C"), _fill("FFC7CE"), _fill("E7E6E6")
 STYLE_FILLS: dict[str, PatternFill] = {
+    GOOD_STYLE: GOOD,
+    BAD_STYLE: BAD,
+    LOW_SAMPLE: NEUTRAL,
+    PARTIAL: QUIET,
     status_style("achieved"): GOOD,
     status_style("on track"): GOOD,
     status_style("at risk"): NEUTRAL,
@@ -84,6 +101,11 @@ STYLE_FILLS: dict[str, PatternFill] = {
 CHART_HEIGHT_CM = 8.5  # CHART_ROWS sheet rows of the default 15 pt, less a gap
 CHART_WIDTH_CM = 18
 NOTE_AUTHOR = "crm-kpi-sync"
+# x labels at 45 degrees (rot is in 60000ths of a degree), so a dozen months never wrap
+SLANTED_LABELS = RichText(
+    bodyPr=RichTextProperties(rot=-2_700_000, vert="horz"),
+    p=[Paragraph(pPr=ParagraphProperties(defRPr=CharacterProperties()), endParaRPr=None)],
+)
 
 
 class WorkbookError(RunFailure):
@@ -111,9 +133,12 @@ def open_workbook(path: Path, *, read_only: bool = False) -> openpyxl.Workbook:
     except OSError as exc:
         raise WorkbookError(path, f"cannot be read: {exc.strerror}") from None
     try:
-        if read_only:
-            return openpyxl.load_workbook(path, read_only=True, data_only=True)
-        return openpyxl.load_workbook(path, rich_text=True)
+        with warnings.catch_warnings():
+            # the sparklines this tool wrote: dropped here, written again with their tab
+            warnings.filterwarnings("ignore", "Sparkline Group extension is not supported")
+            if read_only:
+                return openpyxl.load_workbook(path, read_only=True, data_only=True)
+            return openpyxl.load_workbook(path, rich_text=True)
     # a damaged archive fails deep inside openpyxl with KeyError, a zip or an XML error,
     # whichever part is missing; to the user each means the same thing
     except Exception as exc:
@@ -129,7 +154,11 @@ def _reason(exc: Exception) -> str:
 def number_format(fmt: str) -> str:
     """The Excel number format of a semantic format; currency shows its ISO code."""
     kind, code = parse_format(fmt)
-    return f'#,##0.00 "{code}"' if kind == "currency" else PATTERNS[kind]
+    if kind == "currency":
+        return f'#,##0.00 "{code}"'
+    if kind == "whole_currency":
+        return f'#,##0 "{code}"'
+    return PATTERNS[kind]
 
 
 def save_book(book: openpyxl.Workbook, path: Path) -> None:
@@ -141,11 +170,20 @@ def write_xlsx(workbook: Workbook, path: Path, *, save: Saver = save_book) -> No
     """Replace the model's tabs in the .xlsx at `path` (created when missing), keep the rest."""
     book = open_workbook(path) if path.exists() else _empty_book()
     private_folder(path.parent)
+    written: list[tuple[Tab, Worksheet]] = []
     for tab in workbook.tabs:
         if tab.create_only and tab.name in book.sheetnames:
             continue
-        _render(tab, _fresh_sheet(book, tab.name))
-    _replace_atomically(book, path, save)
+        sheet = _fresh_sheet(book, tab.name)
+        _render(tab, sheet)
+        written.append((tab, sheet))
+
+    def save_with_sparklines(book: openpyxl.Workbook, target: Path) -> None:
+        save(book, target)
+        # a sheet's part name is settled by the save that writes it
+        add_sparklines(target, {sheet.path.lstrip("/"): tab for tab, sheet in written})
+
+    _replace_atomically(book, path, save_with_sparklines)
 
 
 def read_tab(path: Path, name: str) -> list[list[object]] | None:
@@ -230,7 +268,12 @@ def _line_chart(chart: Chart, sheet: Worksheet) -> LineChart:
     line.set_categories(
         Reference(sheet, min_col=chart.categories + 1, min_row=names_row + 1, max_row=last_row)
     )
+    # a reader may smooth a line that does not say otherwise (LibreOffice did, drawing
+    # revenue below zero between two months), so every series says straight
+    for series in line.series:
+        series.smooth = False
     line.y_axis.number_format = number_format(chart.y_format)
+    line.x_axis.txPr = SLANTED_LABELS
     # openpyxl leaves the axes' <c:delete> flag unset, and some readers then hide them;
     # Excel itself writes 0 there
     line.x_axis.delete = False

@@ -12,7 +12,16 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeAlias
 
-from sync.outputs.workbook import CellValue, FormatKind, parse_format, status_style
+from sync.outputs.workbook import BAD as BAD_STYLE
+from sync.outputs.workbook import GOOD as GOOD_STYLE
+from sync.outputs.workbook import (
+    LOW_SAMPLE,
+    PARTIAL,
+    CellValue,
+    FormatKind,
+    parse_format,
+    status_style,
+)
 
 SheetValue: TypeAlias = str | int | float
 Json: TypeAlias = dict[str, Any]
@@ -67,6 +76,8 @@ def number_format(fmt: str) -> Json:
     kind, code = parse_format(fmt)
     if kind == "currency":
         return {"type": "CURRENCY", "pattern": f'#,##0.00 "{code}"'}
+    if kind == "whole_currency":
+        return {"type": "CURRENCY", "pattern": f'#,##0 "{code}"'}
     kind_type, pattern = PATTERNS[kind]
     return {"type": kind_type, "pattern": pattern}
 
@@ -80,6 +91,10 @@ def rgb(hex_colour: str) -> Json:
 # the .xlsx's fills: Excel's Good / Neutral / Bad cell styles, a grey for "nothing yet"
 GOOD, NEUTRAL, BAD, QUIET = "C6EFCE", "FFEB9C", "FFC7CE", "E7E6E6"
 STYLE_COLOURS: dict[str, str] = {
+    GOOD_STYLE: GOOD,
+    BAD_STYLE: BAD,
+    LOW_SAMPLE: NEUTRAL,
+    PARTIAL: QUIET,
     status_style("achieved"): GOOD,
     status_style("on track"): GOOD,
     status_style("at risk"): NEUTRAL,

@@ -34,6 +34,12 @@ def chart_spec(chart: Chart, sheet_id: int) -> Json:
             "chartType": "LINE",
             "legendPosition": "BOTTOM_LEGEND",
             "headerCount": 1,
+            # straight segments between the points: a smoothed line invents values between
+            # them, below zero after a month of no revenue (BasicChartSpec.lineSmoothing)
+            "lineSmoothing": False,
+            # the axis labels take the number format of the source cells (BasicChartAxis has
+            # no format of its own), which the Dashboard gives without cents; Sheets slants
+            # crowded x labels itself and has no setting for it
             "axis": [{"position": "BOTTOM_AXIS"}, {"position": "LEFT_AXIS"}],
             "domains": [{"domain": source(chart.categories)}],
             "series": [
@@ -82,7 +88,8 @@ def chart_requests(plan: TabPlan) -> Iterator[Json]:
 def status_rules(tab: Tab, sheet_id: int) -> list[Json]:
     """One rule per status style used: its cells turn its colour while they read the status."""
     rules = []
-    for style in sorted(set(tab.cell_styles.values())):
+    used = {style for style in tab.cell_styles.values() if style.startswith(STATUS_STYLE_PREFIX)}
+    for style in sorted(used):
         cells = [cell for cell, used in tab.cell_styles.items() if used == style]
         rules.append(
             {

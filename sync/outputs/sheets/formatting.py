@@ -20,6 +20,7 @@ from sync.outputs.sheets.cells import (
     rgb,
 )
 from sync.outputs.sheets.layout import TabPlan
+from sync.outputs.sheets.marks import sparkline_cells, style_fills
 from sync.outputs.workbook import Cell, Tab
 
 
@@ -91,6 +92,8 @@ def _formats(plan: TabPlan) -> Iterator[Json]:
             {"backgroundColor": rgb(HIGHLIGHT)},
             "userEnteredFormat.backgroundColor",
         )
+    yield from style_fills(tab, sheet)
+    yield from sparkline_cells(tab, sheet)
     yield from _notes(plan)
     for first, last, size in _width_runs(tab.column_widths):
         yield {

@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from gspread.http_client import ParamsType
 
 from sync.outputs.inputs import INPUTS
-from sync.outputs.sheets.cells import Json, a1_range, sheet_value
+from sync.outputs.sheets.cells import Json, SheetValue, a1_range, sheet_value
 from sync.outputs.sheets.charts import chart_requests, rule_requests
 from sync.outputs.sheets.client import SheetsApi
 from sync.outputs.sheets.formatting import sheet_requests, shrink_request
 from sync.outputs.sheets.layout import TabPlan, plan_tabs, sheets_of
 from sync.outputs.sheets.limits import fit_cell_limit
+from sync.outputs.sheets.marks import formula_cells
 from sync.outputs.workbook import Workbook
 
 logger = logging.getLogger(__name__)
@@ -91,15 +92,20 @@ def format_requests(plans: list[TabPlan]) -> list[Json]:
 
 
 def value_ranges(plans: list[TabPlan]) -> list[Json]:
-    """Every written tab's grid as one `ValueRange`, padded with "" to the whole grown grid."""
+    """Every written tab's grid as one `ValueRange`, padded with "" to the whole grown grid.
+
+    A sparkline's cell is null there, so the formula the formatting batch set stays.
+    """
     data = []
     for plan in plans:
         if not plan.write:
             continue
         rows, columns = plan.grown
-        grid = [
-            [sheet_value(value) for value in row] + [""] * (columns - len(row))
-            for row in plan.tab.grid()
+        formulas = formula_cells(plan.tab)
+        grid: list[list[SheetValue | None]] = [
+            [None if (r, c) in formulas else sheet_value(value) for c, value in enumerate(row)]
+            + [""] * (columns - len(row))
+            for r, row in enumerate(plan.tab.grid())
         ]
         grid.extend([""] * columns for _ in range(rows - len(grid)))
         data.append(
