@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -267,16 +268,47 @@ def test_goal_cards_come_first() -> None:
         (
             "Revenue H2",
             "Net new revenue",
+            "2026-07-01..2026-12-31 to date",
             Decimal("5600.00"),
             10000,
             Decimal("5777.68"),
             0.56,
             "at risk",
-            *([None] * (len(tab.header) - 7)),
+            *([None] * (len(tab.header) - 8)),
         ),
     )
-    assert tab.cell_styles[(3, 6)] == "status:at risk"
-    assert tab.format_at((3, 3)) == "whole_currency:EUR"
+    assert tab.cell_styles[(3, 7)] == "status:at risk"
+    assert tab.format_at((3, 4)) == "whole_currency:EUR"
+
+
+def test_a_recurring_goal_shows_how_last_period_ended_before_this_one() -> None:
+    """Last month's final row, then this month's to date, each with its own status colour."""
+    spec = GoalSpec(name="Revenue monthly", kpi="net_new_revenue", target=300000, every="month")
+    last = GoalResult(
+        spec=spec,
+        period=period("2026-09"),
+        status="achieved",
+        value=Decimal("304889.00"),
+        expected=Decimal("300000.00"),
+        progress=1.016,
+        elapsed=1.0,
+        n=20,
+        through=date(2026, 9, 30),
+    )
+    current = replace(
+        last,
+        period=period("2026-10"),
+        status="too early",
+        value=Decimal("10356.00"),
+        expected=Decimal("30637.79"),
+        progress=0.035,
+        elapsed=0.48,
+        through=date(2026, 10, 15),
+        previous=last,
+    )
+    tab = _dashboard(goals=(current,))
+    assert [row[2] for row in tab.rows[3:5]] == ["2026-09", "2026-10 to date"]
+    assert [tab.cell_styles[(row, 7)] for row in (3, 4)] == ["status:achieved", "status:too early"]
 
 
 def test_no_goals_no_cards() -> None:

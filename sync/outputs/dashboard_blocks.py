@@ -24,7 +24,16 @@ from sync.outputs.tab_grid import Grid
 from sync.outputs.workbook import LOW_SAMPLE, PARTIAL, CellValue, status_style
 
 Headline: TypeAlias = Mapping[tuple[str, Period], ResultRow]
-GOAL_CARD_HEADER = ("Goal", "KPI", "value", "target", "expected to date", "progress", "status")
+GOAL_CARD_HEADER = (
+    "Goal",
+    "KPI",
+    "period",
+    "value",
+    "target",
+    "expected to date",
+    "progress",
+    "status",
+)
 TREND_COLUMN = 8  # the sparkline's column in a headline block
 
 
@@ -37,23 +46,27 @@ class SparklineSlot:
 
 
 def goal_cards(grid: Grid, goal_results: Sequence[GoalResult], currency: str) -> None:
-    """One row per goal: name, KPI, value, target, expected to date, progress, status."""
+    """One row per goal window: name, KPI, period, value, target, expected to date, progress,
+    status. A recurring goal's last complete period (its final status) comes before the one
+    running, so the card says how last month ended and how this one is going."""
     if not goal_results:
         return
     grid.title("Goals", GOAL_CARD_HEADER)
-    for result in goal_results:
+    for result in (w for r in goal_results for w in (r.previous, r) if w is not None):
         spec = result.spec
         fmt = display_format(spec.unit, currency)
+        running = result.through is not None and result.through < result.period.last_day
         cells: tuple[CellValue, ...] = (
             spec.name,
             KPIS[spec.kpi].label,
+            f"{result.period.label} to date" if running else result.period.label,
             _value(result.value),
             spec.target,
             _value(result.expected),
             _value(result.progress),
             result.status,
         )
-        index = grid.add(cells, ("text", "text", fmt, fmt, fmt, "percent", "text"))
+        index = grid.add(cells, ("text", "text", "text", fmt, fmt, fmt, "percent", "text"))
         grid.styles[(index, len(GOAL_CARD_HEADER) - 1)] = status_style(result.status)
 
 
