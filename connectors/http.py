@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import requests
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from connectors.clock import Monotonic, utc_now
 from connectors.errors import RunFailure
@@ -46,13 +46,29 @@ class ApiError(RunFailure):
 
 
 class RetriableError(ApiError):
-    """Worth another try: rate limited, a server error, a dropped connection, a garbled body."""
+    """Worth another try: rate limited, a server error, a dropped connection, a garbled body.
+
+    `unsent` says the request never reached the server (no connection was made); a 429 is
+    refused before anything is done. Any other may have been applied although its answer
+    was lost, which matters to a request that is not safe to send twice (`resend`).
+    """
 
     def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        unsent: bool = False,
     ) -> None:
         super().__init__(message, status=status)
         self.retry_after = retry_after
+        self.unsent = unsent
+
+    @property
+    def not_applied(self) -> bool:
+        """Whether the server surely did nothing with the request."""
+        return self.unsent or self.status == 429
 
 
 class FatalError(ApiError):
@@ -283,7 +299,9 @@ def transport_error(call: str, exc: requests.RequestException) -> ApiError:
     """
     name = type(exc).__name__
     if isinstance(exc, requests.Timeout):
-        return RetriableError(f"{call}: timed out ({name})")
+        # a connect timeout never sent the request; a read timeout may have been after it ran
+        unsent = isinstance(exc, requests.ConnectTimeout)
+        return RetriableError(f"{call}: timed out ({name})", unsent=unsent)
     if isinstance(exc, requests.exceptions.SSLError) and _certificate_rejected(exc):
         return FatalError(
             f"{call}: the server's TLS certificate is not trusted; behind a proxy that "
@@ -352,14 +370,24 @@ class ApiClient:
         json_body: Any = None,
         pacer: Pacer | None = None,
         raw: bool = False,
+        resend: bool = True,
     ) -> Any:
         """The parsed JSON body; with `raw`, the checked `requests.Response` itself (for a
-        library such as gspread that parses responses on its own)."""
+        library such as gspread that parses responses on its own).
+
+        A request that is not safe to send twice (`resend=False`) is retried only when the
+        server surely did nothing with it (`RetriableError.not_applied`); otherwise its
+        `RetriableError` is raised for the caller to find out what the server did.
+        """
         paced = pacer or self.pacer
+
+        def worth_retrying(error: BaseException) -> bool:
+            return isinstance(error, RetriableError) and (resend or error.not_applied)
+
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts),
             wait=self._wait,
-            retry=retry_if_exception_type(RetriableError),
+            retry=retry_if_exception(worth_retrying),
             sleep=self.sleep,
             before_sleep=lambda state: self._before_retry(state, paced),
             reraise=True,

@@ -297,14 +297,10 @@ def test_a_publish_through_chaos_sends_what_a_clean_publish_sends(
     assert [text for text in formatted if ACCESS_TOKEN in text] == [], replay
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a batchUpdate applied by the server but whose answer is lost is sent again, and "
-    "its addSheet is refused: the writer must re-read the sheet before it retries a write",
-)
 @pytest.mark.parametrize("seed", SHEET_SEEDS[:2])
 def test_a_publish_survives_a_write_whose_answer_was_lost(tmp_path: Path, seed: int) -> None:
-    """A read timeout after the server applied the tabs' batchUpdate: the same sheet ends."""
+    """A read timeout after the server applied a batchUpdate: the writer reads the sheet again
+    and plans the batch afresh instead of sending it twice, and the same sheet ends."""
     clean = _publish(tmp_path, None)
     chaos = ChaosAdapter(seed, rate=1.0, streak=1, faults=[Fault.TIMEOUT], lost_answers={"POST"})
     assert _publish(tmp_path, chaos).snapshot() == clean.snapshot(), chaos.describe()

@@ -345,3 +345,30 @@ def test_an_untrusted_certificate_is_not_retried_and_says_how_to_trust_one(
         client.get("/things")
     assert (client.calls, sleeps) == (1, [])
     assert tls_server not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("failure", "retried"),
+    [
+        ({"body": requests.exceptions.ReadTimeout("read timed out")}, False),
+        ({"body": requests.exceptions.ConnectionError("connection reset by peer")}, False),
+        ({"status": 503, "json": {"message": "unavailable"}}, False),
+        ({"body": requests.exceptions.ConnectTimeout("connect timed out")}, True),
+        ({"status": 429, "json": {"message": "slow down"}}, True),
+    ],
+    ids=["read-timeout", "reset", "503", "connect-timeout", "429"],
+)
+@responses.activate
+def test_a_request_unsafe_to_resend_is_retried_only_when_surely_not_applied(
+    failure: dict[str, object], retried: bool
+) -> None:
+    """A write that may have been applied raises for its caller; one surely refused is resent."""
+    responses.post(f"{BASE}/things", **failure)  # type: ignore[arg-type]
+    responses.post(f"{BASE}/things", json={"ok": True})
+    client = _client([])
+    if retried:
+        assert client.request("POST", "/things", json_body={}, resend=False) == {"ok": True}
+    else:
+        with pytest.raises(RetriableError):
+            client.request("POST", "/things", json_body={}, resend=False)
+    assert client.calls == (2 if retried else 1)

@@ -24,7 +24,7 @@ from google.auth.exceptions import GoogleAuthError, RefreshError
 from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
 from gspread.http_client import FileType, HTTPClient, ParamsType
-from gspread.urls import SPREADSHEETS_API_V4_BASE_URL
+from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL, SPREADSHEETS_API_V4_BASE_URL
 
 from connectors.clock import Monotonic
 from connectors.errors import RunFailure
@@ -246,10 +246,25 @@ class SheetsApi:
         return values
 
     def batch_update(self, requests_: list[Json]) -> Json:
-        """One `spreadsheets:batchUpdate`: applied atomically, one write of the quota."""
+        """One `spreadsheets:batchUpdate`: applied atomically, one write of the quota.
+
+        It is sent again only when the server surely did not apply it (a 429, no connection):
+        resent after it was applied, its `addSheet` would be refused and a deletion would hit
+        what is no longer there. Otherwise its `RetriableError` reaches the caller, which
+        reads the spreadsheet again and plans the batch afresh (`sheets.writer`).
+        """
         body = {"requests": requests_}
-        reply: Json = self._guarded(lambda: self.http.batch_update(self.spreadsheet_id, body))
-        return reply
+        path = (SPREADSHEET_BATCH_UPDATE_URL % self.spreadsheet_id).removeprefix(
+            SPREADSHEETS_API_V4_BASE_URL
+        )
+
+        def send() -> Json:
+            reply: Json = self.http.api.request(
+                "POST", path, json_body=body, pacer=self.http.writes, resend=False
+            )
+            return reply
+
+        return self._guarded(send)
 
     def write_values(self, data: list[Json]) -> Json:
         """One `values:batchUpdate` of RAW values over any number of ranges and tabs."""

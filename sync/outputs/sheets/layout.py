@@ -12,7 +12,7 @@ error to specify the ID of a sheet that already exists").
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,7 +67,8 @@ class TabPlan:
     """A tab of the model and where it goes.
 
     `rows` and `columns` are the grid the tab needs (its table, notes and charts); `existing`
-    is the tab as the spreadsheet has it now. A `create_only` tab that exists is not written.
+    is the tab as the spreadsheet has it now. A `create_only` tab that exists is not written,
+    unless this publish `created` it (a batch planned again after its answer was lost).
     """
 
     tab: Tab
@@ -77,10 +78,11 @@ class TabPlan:
     rows: int
     columns: int
     chart_ids: tuple[int, ...]
+    created: bool = False
 
     @property
     def write(self) -> bool:
-        return self.existing is None or not self.tab.create_only
+        return self.existing is None or self.created or not self.tab.create_only
 
     @property
     def grown(self) -> tuple[int, int]:
@@ -115,8 +117,11 @@ def stable_id(key: str, taken: set[int]) -> int:
     return candidate
 
 
-def plan_tabs(workbook: Workbook, sheets: Mapping[str, SheetInfo]) -> list[TabPlan]:
-    """One plan per tab of the model, in the model's order."""
+def plan_tabs(
+    workbook: Workbook, sheets: Mapping[str, SheetInfo], created: Collection[str] = ()
+) -> list[TabPlan]:
+    """One plan per tab of the model, in the model's order; `created` names the tabs this
+    publish added to the spreadsheet already."""
     sheet_ids = {info.sheet_id for info in sheets.values()}
     ours = {tab.name for tab in workbook.tabs}
     # a chart id must be unique across the spreadsheet; ours may be reused on our own tabs
@@ -144,6 +149,7 @@ def plan_tabs(workbook: Workbook, sheets: Mapping[str, SheetInfo]) -> list[TabPl
                     stable_id(f"crm-kpi-sync chart {tab.name} {number}", chart_ids)
                     for number in range(len(tab.charts))
                 ),
+                created=tab.name in created,
             )
         )
     return plans

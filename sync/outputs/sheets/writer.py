@@ -18,10 +18,12 @@ are in, a third request shrinks a grid that is larger than its tab needs.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from gspread.http_client import ParamsType
 
+from connectors.http import RetriableError
 from sync.outputs.inputs import INPUTS
 from sync.outputs.sheets.cells import Json, SheetValue, a1_range, sheet_value
 from sync.outputs.sheets.charts import chart_requests, rule_requests
@@ -33,6 +35,10 @@ from sync.outputs.sheets.marks import formula_cells
 from sync.outputs.workbook import Workbook
 
 logger = logging.getLogger(__name__)
+
+BATCH_ATTEMPTS = 4
+"""Tries of a structural batch, each planned afresh (`_planned_batch`); with the client's own
+retries of the reads between them, enough to outlast a short outage."""
 
 # https://developers.google.com/sheets/api/reference/rest/v4/ValueRenderOption: numbers as
 # numbers whatever their format; a date the team typed as text in its own format
@@ -65,20 +71,56 @@ def publish(api: SheetsApi, workbook: Workbook) -> SheetsReport:
     The report counts every request sent through `api`, the reads of the Inputs tab before
     the publish included.
     """
-    sheets = sheets_of(api.metadata())
-    plans = plan_tabs(fit_cell_limit(workbook, sheets), sheets)
-    data = value_ranges(plans)
     try:
-        api.batch_update(format_requests(plans))
+        plans = _planned_batch(api, workbook, format_requests, _plans(api, workbook))
+        data = value_ranges(plans)
+        # the same values twice are the same cells: a lost answer is simply sent again
         api.write_values(data)
-        shrinking = [shrink_request(plan) for plan in plans if plan.write and plan.shrinks]
-        if shrinking:
-            api.batch_update(shrinking)
+        _planned_batch(api, workbook, shrink_requests, plans)
     finally:
         # whatever happened, the next publish must see the spreadsheet as it now is
         api.forget_metadata()
     cells = sum(len(block["values"]) * len(block["values"][0]) for block in data)
     return SheetsReport(url=api.url, tabs=len(data), cells=cells, requests=api.calls)
+
+
+def _plans(api: SheetsApi, workbook: Workbook, created: Collection[str] = ()) -> list[TabPlan]:
+    sheets = sheets_of(api.metadata())
+    return plan_tabs(fit_cell_limit(workbook, sheets), sheets, created)
+
+
+def _planned_batch(
+    api: SheetsApi,
+    workbook: Workbook,
+    batch_of: Callable[[list[TabPlan]], list[Json]],
+    plans: list[TabPlan],
+) -> list[TabPlan]:
+    """Sends `batch_of(plans)` as one batchUpdate; the plans it was sent for.
+
+    A batch whose answer was lost (a timeout, a reset, a 5xx) may have been applied, so it
+    is not sent again as it was: the spreadsheet is read again and the batch planned afresh
+    from what it now holds, up to `BATCH_ATTEMPTS` times.
+    """
+    attempt = 1
+    while batch := batch_of(plans):
+        try:
+            api.batch_update(batch)
+            break
+        except RetriableError as exc:
+            if attempt == BATCH_ATTEMPTS:
+                raise
+            logger.warning("%s; reading the spreadsheet again to plan the next try", exc)
+            attempt += 1
+            api.forget_metadata()
+            # the lost batch may have added tabs: this publish still writes them
+            created = {plan.tab.name for plan in plans if plan.existing is None or plan.created}
+            plans = _plans(api, workbook, created)
+    return plans
+
+
+def shrink_requests(plans: list[TabPlan]) -> list[Json]:
+    """The batch that shrinks every written grid larger than its tab needs."""
+    return [shrink_request(plan) for plan in plans if plan.write and plan.shrinks]
 
 
 def format_requests(plans: list[TabPlan]) -> list[Json]:
