@@ -122,3 +122,8 @@ def test_short_notes_stay_whole() -> None:
     """A note that fits is one line, as written."""
     tab = _tab(("a", "b"), ((1, 2),), ("integer", "integer"), notes=("Updated today.",))
     assert tab.grid()[3] == ["Updated today.", None]
+
+
+def test_capitals_take_more_room_than_digits() -> None:
+    """An amount's currency code needs more room than as many digits."""
+    assert width_of("100 EUR") > width_of("100 123")

@@ -27,9 +27,10 @@ if TYPE_CHECKING:
 
 MAX_WIDTH = 50
 # room either side of the text: a cell's margins, and digits that render a bit wider
-PADDING = 2
+PADDING = 3
 # bold text (the header, section titles) runs wider than plain text of the same length
 BOLD = 1.15
+WIDE = 1.25
 # note lines are broken no narrower than this, however narrow the table
 NOTE_WIDTH = 80
 
@@ -73,7 +74,9 @@ def shown(value: CellValue, kind: FormatKind, code: str | None = None) -> str:
 
 def width_of(text: str, *, bold: bool = False) -> int:
     """The width in characters that shows `text` whole, its margin included."""
-    return math.ceil(len(text) * (BOLD if bold else 1)) + PADDING
+    # capitals (the EUR of an amount) and m, w, % run wider than the digits a width counts
+    length = sum(WIDE if char.isupper() or char in "mw%" else 1 for char in text)
+    return math.ceil(length * (BOLD if bold else 1)) + PADDING
 
 
 def fit_columns(
