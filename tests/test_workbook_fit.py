@@ -29,7 +29,7 @@ from sync.outputs.workbook import Tab, Workbook
 from sync.outputs.xlsx import write_xlsx
 from sync.run import kpi_settings, report_periods, run_sync
 from sync.store import Store
-from tests.fixtures.sheets.discovery import schemas
+from tests.fixtures.sheets.discovery import problems, schemas
 
 XlsxCell = Cell | MergedCell
 NOW = datetime(2026, 11, 18, 6, 0, tzinfo=UTC)
@@ -207,6 +207,14 @@ def test_a_long_reason_wraps_alike_in_both_writers(tmp_path: Path) -> None:
         (row, column) for name, row, column in _sheets_wrapped({"Lost deals": sheet_requests(plan)})
     }
     assert in_xlsx == in_sheets == {(1, 0), (2, 0)}
+    assert problems({"requests": sheet_requests(plan)}, "BatchUpdateSpreadsheetRequest") == []
+
+
+@pytest.mark.parametrize("name", TABS)
+def test_the_sheets_requests_are_valid(demo: Demo, name: str) -> None:
+    """Every request the demo's tabs make fits Google's own schema."""
+    body = {"requests": demo.requests[name]}
+    assert problems(body, "BatchUpdateSpreadsheetRequest") == []
 
 
 def _sheets_pixels(requests: list[dict[str, Any]]) -> list[int]:
