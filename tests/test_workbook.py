@@ -93,21 +93,23 @@ def test_kpis_tab_row_holds_typed_values() -> None:
 
 
 @pytest.mark.parametrize(
-    ("unit", "currency", "expected"),
+    ("unit", "currency", "value", "expected"),
     [
-        ("ratio", "EUR", "percent"),
-        ("currency", "EUR", "currency:EUR"),
-        ("currency", "USD", "currency:USD"),
-        ("days", "EUR", "days"),
-        ("hours", "EUR", "hours"),
-        ("score", "EUR", "number"),
-        ("count", "EUR", "number"),
+        ("ratio", "EUR", Decimal("0.1"), "percent"),
+        ("currency", "EUR", Decimal("0.1"), "currency:EUR"),
+        ("currency", "USD", Decimal("0.1"), "currency:USD"),
+        ("days", "EUR", Decimal("0.1"), "days"),
+        ("hours", "EUR", Decimal("0.1"), "hours"),
+        ("score", "EUR", Decimal("0.1"), "number"),
+        ("count", "EUR", 12, "integer"),
+        ("count", "EUR", Decimal("1.75"), "number"),
     ],
-    ids=["ratio", "currency-eur", "currency-usd", "days", "hours", "score", "count"],
+    ids=["ratio", "currency-eur", "currency-usd", "days", "hours", "score", "count", "mean-count"],
 )
-def test_value_format_follows_unit(unit: Unit, currency: str, expected: str) -> None:
-    """The value cell's format is chosen by its row's unit; money in the reporting currency."""
-    tab = kpis_tab([_row(unit=unit)], updated_at=UPDATED, currency=currency)
+def test_value_format_follows_unit(unit: Unit, currency: str, value: Number, expected: str) -> None:
+    """The value cell's format is chosen by its row's unit; money in the reporting currency,
+    counts as integers unless a mean count has decimals."""
+    tab = kpis_tab([_row(unit=unit, value=value)], updated_at=UPDATED, currency=currency)
     assert tab.format_at((0, VALUE)) == expected
 
 
@@ -246,7 +248,6 @@ def test_grid_puts_note_lines_under_a_blank_row() -> None:
         header=("a", "b"),
         rows=((1, 2),),
         column_formats=("integer", "integer"),
-        column_widths=(5, 5),
         notes=("first", "second"),
     )
     assert tab.grid() == [["a", "b"], [1, 2], [None, None], ["first", None], ["second", None]]
@@ -257,7 +258,6 @@ def test_grid_puts_note_lines_under_a_blank_row() -> None:
     [
         ({"rows": ((1,),)}, "row 0 has 1 cells, not 2"),
         ({"column_formats": ("integer",)}, "1 column_formats for 2 columns"),
-        ({"column_widths": (5, 5, 5)}, "3 column_widths for 2 columns"),
         ({"column_formats": ("integer", "money")}, "format 'money'"),
         ({"cell_formats": {(0, 0): "currency:euro"}}, "format 'currency:euro'"),
         ({"highlights": frozenset({(1, 0)})}, r"cell \(1, 0\) is outside"),
@@ -266,7 +266,6 @@ def test_grid_puts_note_lines_under_a_blank_row() -> None:
     ids=[
         "short-row",
         "missing-format",
-        "extra-width",
         "unknown-format",
         "bad-currency-code",
         "highlight-outside",
@@ -280,7 +279,6 @@ def test_tab_rejects_inconsistent_layout(fields: dict[str, object], message: str
         "header": ("a", "b"),
         "rows": ((1, 2),),
         "column_formats": ("integer", "integer"),
-        "column_widths": (5, 5),
     }
     with pytest.raises(ValueError, match=message):
         Tab(**{**layout, **fields})
@@ -334,7 +332,6 @@ def _table(**fields: object) -> Tab:
         "header": ("period", "rate"),
         "rows": (("2026-09", 0.1), ("2026-10", 0.2)),
         "column_formats": ("text", "percent"),
-        "column_widths": (10, 10),
     }
     return Tab(**{**layout, **fields})  # type: ignore[arg-type]
 

@@ -39,10 +39,13 @@ def inputs_tab() -> Tab:
         header=INPUTS_HEADER,
         rows=(),
         column_formats=("text", "number", "text", "text"),
-        column_widths=(10, 14, 10, 60),
         notes=(INPUTS_NOTE,),
         create_only=True,
     )
+
+
+# the explanation as it reads in a tab, broken into lines, and as older versions wrote it
+_EXPLANATION = frozenset({INPUTS_NOTE, *inputs_tab().fit.note_lines})
 
 
 def read_spend(rows: list[list[object]]) -> tuple[list[MonthlySpend], list[str]]:
@@ -95,9 +98,9 @@ def merge_spend(
 
 
 def _skipped(cells: dict[str, object]) -> bool:
-    """A row with neither month nor amount (blank, a comment) or the explanation line."""
+    """A row with neither month nor amount (blank, a comment) or a line of the explanation."""
     month = _text(cells["month"])
-    return _text(cells["amount"]) == "" and month in ("", INPUTS_NOTE)
+    return _text(cells["amount"]) == "" and (month == "" or month in _EXPLANATION)
 
 
 def _entry(

@@ -13,21 +13,23 @@ from sync.outputs.report_tabs import Column, Table, stack
 from sync.outputs.tidy import KPI_HEADER, tidy_record
 from sync.outputs.workbook import Cell, CellValue, Tab, unit_format
 
-_KPI_COLUMNS: dict[str, tuple[str, int]] = {
-    "period": ("text", 22),
-    "period_start": ("date", 12),
-    "period_end": ("date", 12),
-    "kpi": ("text", 32),
-    "segment_by": ("text", 12),
-    "segment": ("text", 32),
-    "value": ("number", 14),
-    "unit": ("text", 10),
-    "n": ("integer", 8),
-    "numerator": ("number", 14),
-    "denominator": ("number", 14),
-    "updated_at": ("datetime", 24),
+_KPI_FORMATS: dict[str, str] = {
+    "period": "text",
+    "period_start": "date",
+    "period_end": "date",
+    "kpi": "text",
+    "segment_by": "text",
+    "segment": "text",
+    "value": "number",
+    "unit": "text",
+    "n": "integer",
+    "numerator": "number",
+    "denominator": "number",
+    "updated_at": "datetime",
 }
 _VALUE_COLUMN = KPI_HEADER.index("value")
+# a ratio's parts are counts (won and closed deals), a revenue KPI's parts are money
+_PARTS = (KPI_HEADER.index("numerator"), KPI_HEADER.index("denominator"))
 
 
 def kpis_tab(rows: Sequence[ResultRow], *, updated_at: datetime, currency: str) -> Tab:
@@ -37,11 +39,18 @@ def kpis_tab(rows: Sequence[ResultRow], *, updated_at: datetime, currency: str) 
         name="KPIs",
         header=KPI_HEADER,
         rows=tuple(tuple(record[column] for column in KPI_HEADER) for record in records),
-        column_formats=tuple(_KPI_COLUMNS[column][0] for column in KPI_HEADER),
-        column_widths=tuple(_KPI_COLUMNS[column][1] for column in KPI_HEADER),
+        column_formats=tuple(_KPI_FORMATS[column] for column in KPI_HEADER),
         cell_formats={
-            (index, _VALUE_COLUMN): unit_format(row.unit, currency)
-            for index, row in enumerate(rows)
+            **{
+                (index, column): "integer"
+                for index, row in enumerate(rows)
+                for column, part in zip(_PARTS, (row.numerator, row.denominator), strict=True)
+                if isinstance(part, int)
+            },
+            **{
+                (index, _VALUE_COLUMN): unit_format(row.unit, currency, row.value)
+                for index, row in enumerate(rows)
+            },
         },
         cell_notes={(index, _VALUE_COLUMN): row.note for index, row in enumerate(rows) if row.note},
         autofilter=True,
@@ -72,10 +81,7 @@ def pipeline_tab(rows: Sequence[ResultRow], stuck: StuckDeals | None = None) -> 
     durations = Table(
         title=tab.name,
         columns=tuple(
-            Column(name, fmt, width)
-            for name, fmt, width in zip(
-                tab.header, tab.column_formats, tab.column_widths, strict=True
-            )
+            Column(name, fmt) for name, fmt in zip(tab.header, tab.column_formats, strict=True)
         ),
         rows=tab.rows,
     )
@@ -91,11 +97,11 @@ def _stuck_table(stuck: StuckDeals) -> Table:
             "longer than their stage's threshold, longest first"
         ),
         columns=(
-            Column("deal_id", "text", 16),
-            Column("name", "text", 32),
-            Column("stage", "text", 40),
-            Column("owner", "text", 24),
-            Column("days_in_stage", "days", 14),
+            Column("deal_id", "text"),
+            Column("name", "text"),
+            Column("stage", "text"),
+            Column("owner", "text"),
+            Column("days_in_stage", "days"),
         ),
         rows=[(d.deal_id, d.name, d.stage, d.owner, d.days_in_stage) for d in stuck.deals],
         cell_notes={
@@ -134,7 +140,6 @@ def _pipeline_layout(
         header=PIPELINE_HEADER,
         rows=table,
         column_formats=("text", "text", "days", "days", "integer"),
-        column_widths=(22, 40, 12, 12, 8),
         highlights=highlights,
         notes=notes,
     )

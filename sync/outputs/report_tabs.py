@@ -4,7 +4,7 @@ A report is several small tables in one tab. The first table's header is the tab
 (frozen, so it stays in view) and the tab's name is its title; each further table follows
 after a blank row, as a bold title row and a bold header row of its own. Column formats are
 the first table's, and each cell of a further table carries its own format where its
-column's would not fit; a column is as wide as the widest table needs.
+column's would not fit; the tab sizes each column to what its cells show.
 """
 
 from __future__ import annotations
@@ -23,11 +23,10 @@ TEXT = "text"
 
 @dataclass(frozen=True)
 class Column:
-    """A column of one table: its header, semantic format and width in characters."""
+    """A column of one table: its header and semantic format."""
 
     name: str
     fmt: str
-    width: int
 
 
 @dataclass(frozen=True)
@@ -49,10 +48,6 @@ def stack(name: str, tables: Sequence[Table], notes: tuple[str, ...] = ()) -> Ta
     first = tables[0]
     width = max(len(table.columns) for table in tables)
     formats = [c.fmt for c in first.columns] + [TEXT] * (width - len(first.columns))
-    widths = [0] * width
-    for table in tables:
-        for index, spec in enumerate(table.columns):
-            widths[index] = max(widths[index], spec.width)
     rows: list[tuple[CellValue, ...]] = []
     cell_formats: dict[Cell, str] = {}
     cell_notes: dict[Cell, str] = {}
@@ -81,7 +76,6 @@ def stack(name: str, tables: Sequence[Table], notes: tuple[str, ...] = ()) -> Ta
         header=header + ("",) * (width - len(header)),
         rows=tuple(rows),
         column_formats=tuple(formats),
-        column_widths=tuple(widths),
         cell_formats=cell_formats,
         cell_notes=cell_notes,
         bold_rows=frozenset(bold),
@@ -93,7 +87,7 @@ def _padded(row: tuple[CellValue, ...], width: int) -> tuple[CellValue, ...]:
     return row + (None,) * (width - len(row))
 
 
-def _columns(*specs: tuple[str, str, int]) -> tuple[Column, ...]:
+def _columns(*specs: tuple[str, str]) -> tuple[Column, ...]:
     return tuple(Column(*spec) for spec in specs)
 
 
@@ -112,14 +106,14 @@ def forecast_tab(report: Forecast) -> Tab:
     table = Table(
         title="Forecast",
         columns=_columns(
-            ("month", TEXT, 26),
-            ("open_deals", "integer", 12),
-            ("amount", money, 16),
-            ("weighted", money, 16),
-            ("without_amount", "integer", 16),
-            ("without_probability", "integer", 20),
-            ("won_deals_so_far", "integer", 18),
-            ("won_so_far", money, 16),
+            ("month", TEXT),
+            ("open_deals", "integer"),
+            ("amount", money),
+            ("weighted", money),
+            ("without_amount", "integer"),
+            ("without_probability", "integer"),
+            ("won_deals_so_far", "integer"),
+            ("won_so_far", money),
         ),
         rows=[
             (
@@ -141,12 +135,12 @@ def forecast_tab(report: Forecast) -> Tab:
             " most overdue first"
         ),
         columns=_columns(
-            ("deal_id", TEXT, 16),
-            ("name", TEXT, 32),
-            ("owner", TEXT, 24),
-            ("amount", money, 16),
-            ("expected_on", "date", 12),
-            ("days_overdue", "integer", 14),
+            ("deal_id", TEXT),
+            ("name", TEXT),
+            ("owner", TEXT),
+            ("amount", money),
+            ("expected_on", "date"),
+            ("days_overdue", "integer"),
         ),
         rows=[
             (d.deal_id, d.name, d.owner, d.amount, d.expected_on, d.days_overdue)
@@ -163,13 +157,13 @@ def sales_performance_tab(report: SalesPerformance) -> Tab:
     owners = Table(
         title="Sales performance",
         columns=_columns(
-            ("period", TEXT, 22),
-            ("owner", TEXT, 28),
-            ("won_deals", "integer", 12),
-            ("won_value", money, 16),
-            ("average_won_value", money, 18),
-            ("open_deals", "integer", 12),
-            ("open_value", money, 16),
+            ("period", TEXT),
+            ("owner", TEXT),
+            ("won_deals", "integer"),
+            ("won_value", money),
+            ("average_won_value", money),
+            ("open_deals", "integer"),
+            ("open_value", money),
         ),
         rows=[
             (
@@ -186,23 +180,21 @@ def sales_performance_tab(report: SalesPerformance) -> Tab:
     )
     stages = Table(
         title=f"Open pipeline by stage at the end of {label}",
-        columns=_columns(
-            ("stage", TEXT, 40), ("open_deals", "integer", 12), ("open_value", money, 16)
-        ),
+        columns=_columns(("stage", TEXT), ("open_deals", "integer"), ("open_value", money)),
         rows=[(s.stage, s.open_deals, s.open_value) for s in report.stages],
     )
     statuses = Table(
         title=f"Deals in the pipeline during {label}, by status at its end",
-        columns=_columns(("status", TEXT, 10), ("deals", "integer", 10), ("value", money, 16)),
+        columns=_columns(("status", TEXT), ("deals", "integer"), ("value", money)),
         rows=[(s.status, s.deals, s.value) for s in report.statuses],
     )
     currencies = Table(
         title=f"Deals in the pipeline during {label}, by currency",
         columns=_columns(
-            ("currency", TEXT, 10),
-            ("deals", "integer", 10),
-            ("amount", "number", 16),
-            (f"value_{report.currency}", money, 16),
+            ("currency", TEXT),
+            ("deals", "integer"),
+            ("amount", "number"),
+            (f"value_{report.currency}", money),
         ),
         rows=[(c.currency, c.deals, c.amount, c.value) for c in report.currencies],
         cell_formats={
@@ -212,13 +204,13 @@ def sales_performance_tab(report: SalesPerformance) -> Tab:
     pipelines = Table(
         title=f"Deals in the pipeline during {label}, by pipeline",
         columns=_columns(
-            ("pipeline", TEXT, 24),
-            ("deals", "integer", 10),
-            ("won_deals", "integer", 12),
-            ("lost_deals", "integer", 12),
-            ("open_deals", "integer", 12),
-            ("won_value", money, 16),
-            ("open_value", money, 16),
+            ("pipeline", TEXT),
+            ("deals", "integer"),
+            ("won_deals", "integer"),
+            ("lost_deals", "integer"),
+            ("open_deals", "integer"),
+            ("won_value", money),
+            ("open_value", money),
         ),
         rows=[
             (
@@ -243,23 +235,23 @@ def lost_deals_tab(report: LostDeals) -> Tab:
     reasons = Table(
         title="Lost deals",
         columns=_columns(
-            ("period", TEXT, 22),
-            ("reason", TEXT, 32),
-            ("deals", "integer", 10),
-            ("share", "percent", 10),
-            ("value", money, 16),
+            ("period", TEXT),
+            ("reason", TEXT),
+            ("deals", "integer"),
+            ("share", "percent"),
+            ("value", money),
         ),
         rows=[(label, r.reason, r.deals, r.share, r.value) for r in report.reasons],
     )
     deals = Table(
         title=f"Deals lost in {label}",
         columns=_columns(
-            ("deal_id", TEXT, 16),
-            ("name", TEXT, 32),
-            ("owner", TEXT, 24),
-            ("amount", money, 16),
-            ("reason", TEXT, 32),
-            ("closed_on", "date", 12),
+            ("deal_id", TEXT),
+            ("name", TEXT),
+            ("owner", TEXT),
+            ("amount", money),
+            ("reason", TEXT),
+            ("closed_on", "date"),
         ),
         rows=[(d.deal_id, d.name, d.owner, d.amount, d.reason, d.closed_on) for d in report.deals],
     )
@@ -285,7 +277,8 @@ def before_after_tab(report: BeforeAfter) -> Tab:
                 None if after is None else after.n,
             )
         )
-        fmt = unit_format(line.unit, report.currency)
+        values = (line.before.value, None if after is None else after.value, line.change)
+        fmt = unit_format(line.unit, report.currency, *values)
         formats.update({(index, column): fmt for column in (2, 3, 4)})
         if line.before.note:
             notes[index, 2] = line.before.note
@@ -294,14 +287,14 @@ def before_after_tab(report: BeforeAfter) -> Tab:
     table = Table(
         title="Before vs after",
         columns=_columns(
-            ("kpi", TEXT, 32),
-            ("unit", TEXT, 10),
-            ("before", "number", 14),
-            ("after", "number", 14),
-            ("change", "number", 14),
-            ("relative_change", "percent", 16),
-            ("before_n", "integer", 10),
-            ("after_n", "integer", 10),
+            ("kpi", TEXT),
+            ("unit", TEXT),
+            ("before", "number"),
+            ("after", "number"),
+            ("change", "number"),
+            ("relative_change", "percent"),
+            ("before_n", "integer"),
+            ("after_n", "integer"),
         ),
         rows=rows,
         cell_formats=formats,

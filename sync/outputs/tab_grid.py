@@ -51,7 +51,6 @@ class Grid:
             header=(*header, *([""] * (self.width - len(header)))),
             rows=tuple(self.rows),
             column_formats=("text",) * self.width,
-            column_widths=(34, *([16] * (self.width - 1))),
             cell_formats=self.formats,
             cell_styles=self.styles,
             cell_notes=self.notes,

@@ -21,7 +21,8 @@ from types import MappingProxyType
 from typing import Literal, TypeAlias, get_args
 
 from kpis.goals import GOAL_STATUSES
-from kpis.results import Unit
+from kpis.results import Number, Unit
+from sync.outputs.widths import Fit, fit_columns
 
 CellValue: TypeAlias = str | int | float | Decimal | date | datetime | None
 Cell: TypeAlias = tuple[int, int]
@@ -117,14 +118,16 @@ class Sparkline:
 class Tab:
     """One tab: a header, data rows and how to show them.
 
-        `column_formats` and `column_widths` (in characters) have one entry per header column;
-        `cell_formats` overrides a column's format for single cells. `highlights` are cells to
-        mark (a bottleneck), `cell_styles` give cells a semantic style of `CELL_STYLES` (a goal
-        status), `bold_rows` are data rows shown bold (the title of a section), `cell_notes`
-        attach a note to a cell, `notes` are lines of text under the table. `autofilter` puts a
-        filter on the header. `charts` are drawn under the grid, `sparklines` in empty cells of
-    the table. A `create_only` tab is the
-        team's to fill in: written when the spreadsheet lacks it, never overwritten.
+    `column_formats` has one entry per header column; `cell_formats` overrides a column's
+    format for single cells. Column widths are not given: `fit` computes them from what the
+    cells show (`sync.outputs.widths`), with the cells that wrap and the note lines broken to
+    the table's width. `frozen_rows` are the header rows kept in view and printed atop each
+    page. `highlights` are cells to mark (a bottleneck), `cell_styles` give cells a semantic
+    style of `CELL_STYLES` (a goal status), `bold_rows` are data rows shown bold (the title of
+    a section), `cell_notes` attach a note to a cell, `notes` are lines of text under the
+    table. `autofilter` puts a filter on the header. `charts` are drawn under the grid,
+    `sparklines` in empty cells of the table. A `create_only` tab is the team's to fill in:
+    written when the spreadsheet lacks it, never overwritten.
     """
 
     name: str
@@ -132,7 +135,6 @@ class Tab:
     rows: tuple[tuple[CellValue, ...], ...]
     column_formats: tuple[str, ...]
     frozen_rows: int = 1
-    column_widths: tuple[int, ...]
     highlights: frozenset[Cell] = frozenset()
     notes: tuple[str, ...] = ()
     cell_formats: Mapping[Cell, str] = field(default_factory=dict)
@@ -143,18 +145,17 @@ class Tab:
     charts: tuple[Chart, ...] = ()
     sparklines: tuple[Sparkline, ...] = ()
     create_only: bool = False
+    fit: Fit = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cell_formats", MappingProxyType(dict(self.cell_formats)))
         object.__setattr__(self, "cell_notes", MappingProxyType(dict(self.cell_notes)))
         object.__setattr__(self, "cell_styles", MappingProxyType(dict(self.cell_styles)))
         width = len(self.header)
-        for what, items in (
-            ("column_formats", self.column_formats),
-            ("column_widths", self.column_widths),
-        ):
-            if len(items) != width:
-                raise ValueError(f"tab {self.name!r}: {len(items)} {what} for {width} columns")
+        if len(self.column_formats) != width:
+            raise ValueError(
+                f"tab {self.name!r}: {len(self.column_formats)} column_formats for {width} columns"
+            )
         for index, row in enumerate(self.rows):
             if len(row) != width:
                 raise ValueError(
@@ -177,6 +178,19 @@ class Tab:
             self._check_chart(chart)
         for sparkline in self.sparklines:
             self._check_sparkline(sparkline)
+        parsed: dict[str, tuple[FormatKind, str | None]] = {}
+
+        def kind_at(cell: Cell) -> tuple[FormatKind, str | None]:
+            fmt = self.format_at(cell)
+            return parsed.get(fmt) or parsed.setdefault(fmt, parse_format(fmt))
+
+        fit = fit_columns(self.header, self.rows, kind_at, self.bold_rows, self.notes)
+        object.__setattr__(self, "fit", fit)
+
+    @property
+    def column_widths(self) -> tuple[int, ...]:
+        """Each column's width in characters, from its content."""
+        return self.fit.widths
 
     def _check_sparkline(self, sparkline: Sparkline) -> None:
         row, column = sparkline.cell
@@ -207,12 +221,13 @@ class Tab:
         return self.cell_formats.get(cell, self.column_formats[cell[1]])
 
     def grid(self) -> list[list[CellValue]]:
-        """Every sheet row: header, data rows, then (after a blank row) the note lines."""
+        """Every sheet row: header, data rows, then (after a blank row) the note lines, broken
+        to the table's width."""
         width = len(self.header)
         grid: list[list[CellValue]] = [list(self.header), *(list(row) for row in self.rows)]
         if self.notes:
             grid.append([None] * width)
-            grid.extend([line, *([None] * (width - 1))] for line in self.notes)
+            grid.extend([line, *([None] * (width - 1))] for line in self.fit.note_lines)
         return grid
 
     def chart_anchor(self, index: int) -> Cell:
@@ -247,10 +262,18 @@ _UNIT_FORMATS: dict[Unit, str] = {
     "days": "days",
     "hours": "hours",
     "score": "number",
-    "count": "number",
+    "count": "integer",
 }
 
 
-def unit_format(unit: Unit, currency: str) -> str:
-    """The semantic format of a KPI value of `unit`; money is in the reporting currency."""
-    return currency_format(currency) if unit == "currency" else _UNIT_FORMATS[unit]
+def unit_format(unit: Unit, currency: str, *values: Number | None) -> str:
+    """The semantic format of a KPI value of `unit`; money is in the reporting currency.
+
+    Counts show as integers, except where one of `values` (the cells that share the format)
+    is not whole: a mean count such as follow-ups per ticket keeps its decimals.
+    """
+    if unit == "currency":
+        return currency_format(currency)
+    if unit == "count" and any(v is not None and v % 1 != 0 for v in values):
+        return "number"
+    return _UNIT_FORMATS[unit]

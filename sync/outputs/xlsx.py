@@ -41,8 +41,9 @@ from openpyxl.drawing.text import (
     ParagraphProperties,
     RichTextProperties,
 )
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from connectors.errors import RunFailure
@@ -106,6 +107,7 @@ SLANTED_LABELS = RichText(
     bodyPr=RichTextProperties(rot=-2_700_000, vert="horz"),
     p=[Paragraph(pPr=ParagraphProperties(defRPr=CharacterProperties()), endParaRPr=None)],
 )
+WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 class WorkbookError(RunFailure):
@@ -245,15 +247,32 @@ def _render(tab: Tab, sheet: Worksheet) -> None:
         sheet.cell(row=row + 2, column=column + 1).fill = STYLE_FILLS[style]
     for (row, column), text in tab.cell_notes.items():
         sheet.cell(row=row + 2, column=column + 1).comment = Comment(text, NOTE_AUTHOR)
+    for row, column in tab.fit.wrapped:
+        sheet.cell(row=row + 2, column=column + 1).alignment = WRAP
     for column, width in enumerate(tab.column_widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     if tab.frozen_rows:
         sheet.freeze_panes = f"A{tab.frozen_rows + 1}"
+    _print_setup(tab, sheet)
     if tab.autofilter:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(tab.header))}{len(tab.rows) + 1}"
     for index, chart in enumerate(tab.charts):
         row, column = tab.chart_anchor(index)
         sheet.add_chart(_line_chart(chart, sheet), f"{get_column_letter(column + 1)}{row + 1}")
+
+
+def _print_setup(tab: Tab, sheet: Worksheet) -> None:
+    """Landscape, one page wide and as many pages long as it takes, the header on each page.
+
+    fitToHeight 0 leaves the page count down the sheet free (ECMA-376 Part 1, 18.3.1.63
+    pageSetup); the fit applies only with the sheet's fitToPage flag set.
+    """
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    if tab.frozen_rows:
+        sheet.print_title_rows = f"1:{tab.frozen_rows}"
 
 
 def _line_chart(chart: Chart, sheet: Worksheet) -> LineChart:

@@ -80,6 +80,13 @@ def _formats(plan: TabPlan) -> Iterator[Json]:
                 {"numberFormat": number_format(fmt)},
                 "userEnteredFormat.numberFormat",
             )
+    # spans down a column: the row spans of the cells with rows and columns swapped
+    for column, first, last in _row_spans(frozenset((c, r) for r, c in tab.fit.wrapped)):
+        yield _repeat(
+            grid_range(sheet, (first + 1, last + 1), (column, column + 1)),
+            {"wrapStrategy": "WRAP"},
+            "userEnteredFormat.wrapStrategy",
+        )
     for row in sorted(tab.bold_rows):
         yield _repeat(
             grid_range(sheet, (row + 1, row + 2), (0, width)),
