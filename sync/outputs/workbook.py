@@ -26,7 +26,16 @@ from kpis.results import Unit
 CellValue: TypeAlias = str | int | float | Decimal | date | datetime | None
 Cell: TypeAlias = tuple[int, int]
 FormatKind: TypeAlias = Literal[
-    "percent", "currency", "days", "hours", "integer", "number", "date", "datetime", "text"
+    "percent",
+    "points",
+    "currency",
+    "days",
+    "hours",
+    "integer",
+    "number",
+    "date",
+    "datetime",
+    "text",
 ]
 FORMAT_KINDS: frozenset[str] = frozenset(get_args(FormatKind))
 
