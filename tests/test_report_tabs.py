@@ -17,10 +17,13 @@ from kpis.reports.lost_deals import lost_deals
 from kpis.reports.performance import sales_performance
 from kpis.results import ResultRow
 from sync.outputs.report_tabs import (
+    Column,
+    Table,
     before_after_tab,
     forecast_tab,
     lost_deals_tab,
     sales_performance_tab,
+    stack,
 )
 from sync.outputs.workbook import Tab, Workbook
 from sync.outputs.xlsx import read_tab, write_xlsx
@@ -149,6 +152,19 @@ def test_further_tables_follow_a_blank_row_with_bold_title_and_header() -> None:
         "date",
         "integer",
     ]
+
+
+def test_stack_moves_a_further_table_highlights_under_the_first() -> None:
+    """A highlighted cell of the second table lands on its row in the tab, past the titles."""
+    first = Table(title="One", columns=(Column("a", "text", 4),), rows=[("x",), ("y",)])
+    second = Table(
+        title="Two",
+        columns=(Column("b", "text", 4), Column("c", "integer", 4)),
+        rows=[("z", 1)],
+        highlights=frozenset({(0, 1)}),
+    )
+    # rows: x, y, blank, title, header, z
+    assert stack("T", [first, second]).highlights == {(5, 1)}
 
 
 def test_currency_table_shows_each_original_amount_in_its_currency() -> None:

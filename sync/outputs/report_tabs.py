@@ -34,7 +34,8 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """One table of a tab; `cell_formats` and `cell_notes` are keyed by (row, column) in it.
+    """One table of a tab; `cell_formats`, `cell_notes` and `highlights` are keyed by
+    (row, column) in it.
 
     `title` is shown above the table unless it comes first, where the tab's name titles it.
     """
@@ -44,6 +45,7 @@ class Table:
     rows: Sequence[tuple[CellValue, ...]]
     cell_formats: Mapping[Cell, str] = field(default_factory=dict)
     cell_notes: Mapping[Cell, str] = field(default_factory=dict)
+    highlights: frozenset[Cell] = frozenset()
 
 
 def stack(name: str, tables: Sequence[Table], notes: tuple[str, ...] = ()) -> Tab:
@@ -58,6 +60,7 @@ def stack(name: str, tables: Sequence[Table], notes: tuple[str, ...] = ()) -> Ta
     rows: list[tuple[CellValue, ...]] = []
     cell_formats: dict[Cell, str] = {}
     cell_notes: dict[Cell, str] = {}
+    highlights: set[Cell] = set()
     bold: set[int] = set()
     for table in tables:
         if table is not first:
@@ -77,6 +80,7 @@ def stack(name: str, tables: Sequence[Table], notes: tuple[str, ...] = ()) -> Ta
                     cell_formats[offset + index, column] = fmt
         for (index, column), text in table.cell_notes.items():
             cell_notes[offset + index, column] = text
+        highlights.update((offset + index, column) for index, column in table.highlights)
     header = tuple(c.name for c in first.columns)
     return Tab(
         name=name,
@@ -86,6 +90,7 @@ def stack(name: str, tables: Sequence[Table], notes: tuple[str, ...] = ()) -> Ta
         column_widths=tuple(widths),
         cell_formats=cell_formats,
         cell_notes=cell_notes,
+        highlights=frozenset(highlights),
         bold_rows=frozenset(bold),
         notes=notes,
     )
