@@ -90,7 +90,7 @@ def _before_after() -> Tab:
                 "open_value",
             ),
         ),
-        (_lost, "Lost deals", ("period", "reason", "deals", "share", "value", "")),
+        (_lost, "Lost deals", ("period", "reason", "deals", "share", "value", "", "", "")),
         (
             _before_after,
             "Before vs after",
@@ -139,18 +139,64 @@ def test_further_tables_follow_a_blank_row_with_bold_title_and_header() -> None:
     """The overdue table comes after a blank row, as a bold title row and header row in text."""
     tab = _forecast()
     blank, title, header, first = tab.rows[5:9]
-    assert (set(blank), title[0], header[:4]) == (
+    assert (set(blank), title[0], header) == (
         {None},
         "Overdue: open deals expected to close before today (2026-10-15), most overdue first",
-        ("deal_id", "name", "owner", "amount"),
+        (
+            "deal_id",
+            "name",
+            "owner",
+            "amount",
+            "currency",
+            "value_EUR",
+            "expected_on",
+            "days_overdue",
+        ),
     )
     assert tab.bold_rows == frozenset({6, 7})
     assert [tab.format_at((7, column)) for column in range(8)] == ["text"] * 8
-    assert (first[0], first[2], first[4], first[5]) == ("late", "Ada", date(2026, 9, 20), 25)
-    assert [tab.format_at((8, column)) for column in (3, 4, 5)] == [
+    assert (first[0], first[2], first[6], first[7]) == ("late", "Ada", date(2026, 9, 20), 25)
+    assert [tab.format_at((8, column)) for column in (6, 7)] == ["date", "integer"]
+
+
+USD_DEALS = Dataset(
+    deals=[
+        details(deal("late-usd", amount="200", currency="USD"), expected="2026-09-20"),
+        details(deal("lost-usd", lost="2026-10-05", amount="200", currency="USD"), reason="Price"),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("build", "deal_id", "row"),
+    [
+        (
+            lambda: forecast_tab(forecast(USD_DEALS, SETTINGS, NOW)),
+            "late-usd",
+            (Decimal("200.00"), "USD", Decimal("184.00")),
+        ),
+        (_forecast, "late", (Decimal("100.00"), "EUR", Decimal("100.00"))),
+        (
+            lambda: lost_deals_tab(lost_deals(USD_DEALS, OCTOBER, SETTINGS)),
+            "lost-usd",
+            (Decimal("200.00"), "USD", Decimal("184.00")),
+        ),
+        (_lost, "lost", (Decimal("40.00"), "EUR", Decimal("40.00"))),
+    ],
+    ids=["overdue-in-usd", "overdue-without-currency", "lost-in-usd", "lost-without-currency"],
+)
+def test_listed_deals_give_amount_currency_and_value_in_columns_of_their_own(
+    build: Callable[[], Tab], deal_id: str, row: tuple[object, ...]
+) -> None:
+    """A listed deal's amount is a number in its own currency's format, its currency code
+    is a column, and its value is in the reporting currency."""
+    tab = build()
+    (index,) = [i for i, line in enumerate(tab.rows) if line[0] == deal_id]
+    assert tab.rows[index][3:6] == row
+    assert [tab.format_at((index, column)) for column in (3, 4, 5)] == [
+        f"currency:{row[1]}",
+        "text",
         "currency:EUR",
-        "date",
-        "integer",
     ]
 
 

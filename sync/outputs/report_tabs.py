@@ -9,7 +9,7 @@ column's would not fit; a column is as wide as the widest table needs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from kpis.catalog import KPIS
@@ -104,6 +104,21 @@ def _columns(*specs: tuple[str, str, int]) -> tuple[Column, ...]:
     return tuple(Column(*spec) for spec in specs)
 
 
+def _amount_columns(currency: str) -> tuple[tuple[str, str, int], ...]:
+    """A listed deal's amount in its own currency, the currency's code, and its value in the
+    reporting `currency`: the amount cells take their deal's currency format."""
+    return (
+        ("amount", "number", 16),
+        ("currency", TEXT, 10),
+        (f"value_{currency}", currency_format(currency), 16),
+    )
+
+
+def _amount_formats(currencies: Iterable[str]) -> dict[Cell, str]:
+    """The format of each listed deal's amount cell (column 3): its own currency."""
+    return {(index, 3): currency_format(code) for index, code in enumerate(currencies)}
+
+
 def forecast_tab(report: Forecast) -> Tab:
     """Open deals by month of expected close, weighted; then the overdue deals."""
     money = currency_format(report.currency)
@@ -151,14 +166,24 @@ def forecast_tab(report: Forecast) -> Tab:
             ("deal_id", TEXT, 16),
             ("name", TEXT, 32),
             ("owner", TEXT, 24),
-            ("amount", money, 16),
+            *_amount_columns(report.currency),
             ("expected_on", "date", 12),
             ("days_overdue", "integer", 14),
         ),
         rows=[
-            (d.deal_id, d.name, d.owner, d.amount, d.expected_on, d.days_overdue)
+            (
+                d.deal_id,
+                d.name,
+                d.owner,
+                d.amount,
+                d.currency,
+                d.value,
+                d.expected_on,
+                d.days_overdue,
+            )
             for d in report.overdue
         ],
+        cell_formats=_amount_formats(d.currency for d in report.overdue),
     )
     return stack("Forecast", [table, overdue])
 
@@ -264,11 +289,15 @@ def lost_deals_tab(report: LostDeals) -> Tab:
             ("deal_id", TEXT, 16),
             ("name", TEXT, 32),
             ("owner", TEXT, 24),
-            ("amount", money, 16),
+            *_amount_columns(report.currency),
             ("reason", TEXT, 32),
             ("closed_on", "date", 12),
         ),
-        rows=[(d.deal_id, d.name, d.owner, d.amount, d.reason, d.closed_on) for d in report.deals],
+        rows=[
+            (d.deal_id, d.name, d.owner, d.amount, d.currency, d.value, d.reason, d.closed_on)
+            for d in report.deals
+        ],
+        cell_formats=_amount_formats(d.currency for d in report.deals),
     )
     return stack("Lost deals", [reasons, deals])
 
