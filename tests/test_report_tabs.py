@@ -146,8 +146,8 @@ def test_further_tables_follow_a_blank_row_with_bold_title_and_header() -> None:
             "deal_id",
             "name",
             "owner",
-            "amount",
             "currency",
+            "amount",
             "value_EUR",
             "expected_on",
             "days_overdue",
@@ -173,29 +173,29 @@ USD_DEALS = Dataset(
         (
             lambda: forecast_tab(forecast(USD_DEALS, SETTINGS, NOW)),
             "late-usd",
-            (Decimal("200.00"), "USD", Decimal("184.00")),
+            ("USD", Decimal("200.00"), Decimal("184.00")),
         ),
-        (_forecast, "late", (Decimal("100.00"), "EUR", Decimal("100.00"))),
+        (_forecast, "late", ("EUR", Decimal("100.00"), Decimal("100.00"))),
         (
             lambda: lost_deals_tab(lost_deals(USD_DEALS, OCTOBER, SETTINGS)),
             "lost-usd",
-            (Decimal("200.00"), "USD", Decimal("184.00")),
+            ("USD", Decimal("200.00"), Decimal("184.00")),
         ),
-        (_lost, "lost", (Decimal("40.00"), "EUR", Decimal("40.00"))),
+        (_lost, "lost", ("EUR", Decimal("40.00"), Decimal("40.00"))),
     ],
     ids=["overdue-in-usd", "overdue-without-currency", "lost-in-usd", "lost-without-currency"],
 )
 def test_listed_deals_give_amount_currency_and_value_in_columns_of_their_own(
     build: Callable[[], Tab], deal_id: str, row: tuple[object, ...]
 ) -> None:
-    """A listed deal's amount is a number in its own currency's format, its currency code
-    is a column, and its value is in the reporting currency."""
+    """A listed deal's currency code is a column, its amount a number in that currency's
+    format, and its value is in the reporting currency."""
     tab = build()
     (index,) = [i for i, line in enumerate(tab.rows) if line[0] == deal_id]
     assert tab.rows[index][3:6] == row
     assert [tab.format_at((index, column)) for column in (3, 4, 5)] == [
-        f"currency:{row[1]}",
         "text",
+        f"currency:{row[0]}",
         "currency:EUR",
     ]
 

@@ -105,18 +105,18 @@ def _columns(*specs: tuple[str, str, int]) -> tuple[Column, ...]:
 
 
 def _amount_columns(currency: str) -> tuple[tuple[str, str, int], ...]:
-    """A listed deal's amount in its own currency, the currency's code, and its value in the
-    reporting `currency`: the amount cells take their deal's currency format."""
+    """A listed deal's currency code, its amount in that currency and its value in the
+    reporting `currency`; the code comes first, so it never reads as a suffix of a figure."""
     return (
-        ("amount", "number", 16),
         ("currency", TEXT, 10),
+        ("amount", "number", 16),
         (f"value_{currency}", currency_format(currency), 16),
     )
 
 
 def _amount_formats(currencies: Iterable[str]) -> dict[Cell, str]:
-    """The format of each listed deal's amount cell (column 3): its own currency."""
-    return {(index, 3): currency_format(code) for index, code in enumerate(currencies)}
+    """The format of each listed deal's amount cell (column 4): its own currency."""
+    return {(index, 4): currency_format(code) for index, code in enumerate(currencies)}
 
 
 def forecast_tab(report: Forecast) -> Tab:
@@ -175,8 +175,8 @@ def forecast_tab(report: Forecast) -> Tab:
                 d.deal_id,
                 d.name,
                 d.owner,
-                d.amount,
                 d.currency,
+                d.amount,
                 d.value,
                 d.expected_on,
                 d.days_overdue,
@@ -294,7 +294,7 @@ def lost_deals_tab(report: LostDeals) -> Tab:
             ("closed_on", "date", 12),
         ),
         rows=[
-            (d.deal_id, d.name, d.owner, d.amount, d.currency, d.value, d.reason, d.closed_on)
+            (d.deal_id, d.name, d.owner, d.currency, d.amount, d.value, d.reason, d.closed_on)
             for d in report.deals
         ],
         cell_formats=_amount_formats(d.currency for d in report.deals),
