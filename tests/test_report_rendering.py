@@ -13,7 +13,8 @@ from kpis.dataset import Dataset
 from kpis.periods import parse_period
 from kpis.reports.before_after import before_after
 from kpis.reports.lost_deals import lost_deals
-from sync.outputs.report_tabs import before_after_tab, lost_deals_tab
+from sync.outputs.before_after_tab import before_after_tab
+from sync.outputs.report_tabs import lost_deals_tab
 from sync.outputs.sheets.layout import plan_tabs
 from sync.outputs.sheets.writer import format_requests
 from sync.outputs.workbook import Tab, Workbook
