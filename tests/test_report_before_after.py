@@ -124,8 +124,23 @@ def test_running_after_window_does_not_count_what_is_after_it() -> None:
             "2027-01-15T10:00Z",
             Elapsed(months=6.0, days=184 - 1 / 24, of_days=184 - 1 / 24),
         ),
+        # go-live 2026-01-31 (2026-01-30T23:00Z): its months end on 2026-02-28 (clamped,
+        # 2026-02-27T23:00Z) and 2026-03-31 (CEST, 2026-03-30T22:00Z, 30 days 23 hours on);
+        # at 2026-03-15T11:00Z, 1 month and 15 days 12 hours, 43 days 12 hours in all; the
+        # window to 2026-07-31 is 181 days less the hour lost on 2026-03-29
+        (
+            date(2026, 1, 31),
+            "2026-03-15T11:00Z",
+            Elapsed(months=1 + 15.5 / (30 + 23 / 24), days=43.5, of_days=181 - 1 / 24),
+        ),
     ],
-    ids=["running-across-dst", "at-go-live", "dst-month-share", "complete-stops-at-length"],
+    ids=[
+        "running-across-dst",
+        "at-go-live",
+        "dst-month-share",
+        "complete-stops-at-length",
+        "month-end-go-live-clamps-each-month",
+    ],
 )
 def test_elapsed_after_window(go_live: date, now: str, expected: Elapsed) -> None:
     """How much of the after window has passed: months and real days, capped at its length."""
