@@ -98,14 +98,10 @@ def test_before_after_windows_table_gives_both_windows_and_what_has_passed() -> 
     assert before[5:7] == pytest.approx((181 - 1 / 24, 181 - 1 / 24))
     assert after[:4] == ("after", date(2026, 8, 1), date(2027, 1, 31), 6)
     assert after[4:7] == pytest.approx((2 + 14.5 / (31 + 1 / 24), 184 + 1 / 24, 75.5))
-    assert [tab.format_at((title + 3, c)) for c in range(7)] == [
-        "text",
-        "date",
-        "date",
-        "integer",
-        "number",
-        "days",
-        "days",
+    formats = ["text", "date", "date", "integer", "number", "days", "days"]
+    assert [[tab.format_at((title + row, c)) for c in range(7)] for row in (2, 3)] == [
+        formats,
+        formats,
     ]
 
 

@@ -104,7 +104,6 @@ def _windows_table(report: BeforeAfter) -> Table:
                 None if elapsed is None else elapsed.days,
             ),
         ],
-        cell_formats={(0, 4): "integer"},
     )
 
 
