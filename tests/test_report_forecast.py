@@ -179,7 +179,8 @@ def test_overdue_is_an_expected_day_before_today(expected: str, overdue: bool) -
 
 
 def test_overdue_deals_are_listed_most_overdue_first() -> None:
-    """Each overdue deal is listed with id, name, owner, converted amount, day and days late."""
+    """Each overdue deal is listed with id, name, owner, its own amount and currency, the
+    converted value, day and days late; a deal without currency is in the reporting one."""
     data = Dataset(
         owners=[owner("u1", "Ada")],
         deals=[
@@ -190,8 +191,17 @@ def test_overdue_deals_are_listed_most_overdue_first() -> None:
     )
     # today is 2026-10-15: 2026-09-20 is 25 days late, 2026-10-10 is 5; 200 USD * 0.92 = 184
     assert _report(data=data).overdue == (
-        OverdueDeal("sep", "Deal sep", "(none)", None, at("2026-09-20").date(), 25),
-        OverdueDeal("oct", "Deal oct", "Ada", Decimal("184.00"), at("2026-10-10").date(), 5),
+        OverdueDeal("sep", "Deal sep", "(none)", None, "EUR", None, at("2026-09-20").date(), 25),
+        OverdueDeal(
+            "oct",
+            "Deal oct",
+            "Ada",
+            Decimal("200.00"),
+            "USD",
+            Decimal("184.00"),
+            at("2026-10-10").date(),
+            5,
+        ),
     )
 
 

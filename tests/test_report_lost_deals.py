@@ -77,7 +77,8 @@ def test_only_deals_lost_in_the_local_period_count(closed: str, status: str, cou
 
 
 def test_lost_deals_are_listed_by_close() -> None:
-    """Each lost deal with id, name, owner, converted amount, reason and local close day."""
+    """Each lost deal with id, name, owner, its own amount and currency, the converted value,
+    reason and local close day; a deal without currency is in the reporting one."""
     data = Dataset(
         owners=[owner("u1", "Ada")],
         deals=[
@@ -87,8 +88,17 @@ def test_lost_deals_are_listed_by_close() -> None:
     )
     # 200 USD * 0.92 = 184; 2026-09-30T22:30Z is 00:30 on October 1 in Berlin
     assert lost_deals(data, OCTOBER, SETTINGS).deals == (
-        LostDeal("early", "Deal early", "(none)", None, "(none)", date(2026, 10, 1)),
-        LostDeal("late", "Deal late", "Ada", Decimal("184.00"), "Timing", date(2026, 10, 20)),
+        LostDeal("early", "Deal early", "(none)", None, "EUR", None, "(none)", date(2026, 10, 1)),
+        LostDeal(
+            "late",
+            "Deal late",
+            "Ada",
+            Decimal("200.00"),
+            "USD",
+            Decimal("184.00"),
+            "Timing",
+            date(2026, 10, 20),
+        ),
     )
 
 

@@ -11,16 +11,18 @@ from pathlib import Path
 import pytest
 
 from kpis.dataset import Dataset
-from kpis.reports.before_after import BeforeAfter, before_after, compare
+from kpis.reports.before_after import before_after
 from kpis.reports.forecast import forecast
 from kpis.reports.lost_deals import lost_deals
 from kpis.reports.performance import sales_performance
-from kpis.results import ResultRow
+from sync.outputs.before_after_tab import before_after_tab
 from sync.outputs.report_tabs import (
-    before_after_tab,
+    Column,
+    Table,
     forecast_tab,
     lost_deals_tab,
     sales_performance_tab,
+    stack,
 )
 from sync.outputs.workbook import Tab, Workbook
 from sync.outputs.xlsx import read_tab, write_xlsx
@@ -87,7 +89,7 @@ def _before_after() -> Tab:
                 "open_value",
             ),
         ),
-        (_lost, "Lost deals", ("period", "reason", "deals", "share", "value", "")),
+        (_lost, "Lost deals", ("period", "reason", "deals", "share", "value", "", "", "")),
         (
             _before_after,
             "Before vs after",
@@ -136,19 +138,78 @@ def test_further_tables_follow_a_blank_row_with_bold_title_and_header() -> None:
     """The overdue table comes after a blank row, as a bold title row and header row in text."""
     tab = _forecast()
     blank, title, header, first = tab.rows[5:9]
-    assert (set(blank), title[0], header[:4]) == (
+    assert (set(blank), title[0], header) == (
         {None},
         "Overdue: open deals expected to close before today (2026-10-15), most overdue first",
-        ("deal_id", "name", "owner", "amount"),
+        (
+            "deal_id",
+            "name",
+            "owner",
+            "currency",
+            "amount",
+            "value_EUR",
+            "expected_on",
+            "days_overdue",
+        ),
     )
     assert tab.bold_rows == frozenset({6, 7})
     assert [tab.format_at((7, column)) for column in range(8)] == ["text"] * 8
-    assert (first[0], first[2], first[4], first[5]) == ("late", "Ada", date(2026, 9, 20), 25)
-    assert [tab.format_at((8, column)) for column in (3, 4, 5)] == [
-        "currency:EUR",
-        "date",
-        "integer",
+    assert (first[0], first[2], first[6], first[7]) == ("late", "Ada", date(2026, 9, 20), 25)
+    assert [tab.format_at((8, column)) for column in (6, 7)] == ["date", "integer"]
+
+
+USD_DEALS = Dataset(
+    deals=[
+        details(deal("late-usd", amount="200", currency="USD"), expected="2026-09-20"),
+        details(deal("lost-usd", lost="2026-10-05", amount="200", currency="USD"), reason="Price"),
     ]
+)
+
+
+@pytest.mark.parametrize(
+    ("build", "deal_id", "row"),
+    [
+        (
+            lambda: forecast_tab(forecast(USD_DEALS, SETTINGS, NOW)),
+            "late-usd",
+            ("USD", Decimal("200.00"), Decimal("184.00")),
+        ),
+        (_forecast, "late", ("EUR", Decimal("100.00"), Decimal("100.00"))),
+        (
+            lambda: lost_deals_tab(lost_deals(USD_DEALS, OCTOBER, SETTINGS)),
+            "lost-usd",
+            ("USD", Decimal("200.00"), Decimal("184.00")),
+        ),
+        (_lost, "lost", ("EUR", Decimal("40.00"), Decimal("40.00"))),
+    ],
+    ids=["overdue-in-usd", "overdue-without-currency", "lost-in-usd", "lost-without-currency"],
+)
+def test_listed_deals_give_amount_currency_and_value_in_columns_of_their_own(
+    build: Callable[[], Tab], deal_id: str, row: tuple[object, ...]
+) -> None:
+    """A listed deal's currency code is a column, its amount a number in that currency's
+    format, and its value is in the reporting currency."""
+    tab = build()
+    (index,) = [i for i, line in enumerate(tab.rows) if line[0] == deal_id]
+    assert tab.rows[index][3:6] == row
+    assert [tab.format_at((index, column)) for column in (3, 4, 5)] == [
+        "text",
+        f"currency:{row[0]}",
+        "currency:EUR",
+    ]
+
+
+def test_stack_moves_a_further_table_highlights_under_the_first() -> None:
+    """A highlighted cell of the second table lands on its row in the tab, past the titles."""
+    first = Table(title="One", columns=(Column("a", "text"),), rows=[("x",), ("y",)])
+    second = Table(
+        title="Two",
+        columns=(Column("b", "text"), Column("c", "integer")),
+        rows=[("z", 1)],
+        highlights=frozenset({(0, 1)}),
+    )
+    # rows: x, y, blank, title, header, z
+    assert stack("T", [first, second]).highlights == {(5, 1)}
 
 
 def test_currency_table_shows_each_original_amount_in_its_currency() -> None:
@@ -168,29 +229,6 @@ def test_lost_share_is_a_percent() -> None:
     assert (tab.rows[0][:4], tab.column_formats[3]) == (("2026-10", "Price", 1, 1.0), "percent")
 
 
-@pytest.mark.parametrize(
-    ("kpi", "fmt"),
-    [("win_rate", "percent"), ("net_new_revenue", "currency:EUR"), ("sales_cycle_days", "days")],
-    ids=["ratio", "currency", "days"],
-)
-def test_before_after_values_are_formatted_by_unit(kpi: str, fmt: str) -> None:
-    """Before, after and change take their KPI's unit format; relative change is a percent."""
-    tab = _before_after()
-    (index,) = [i for i, row in enumerate(tab.rows) if row[0] == kpi]
-    assert [tab.format_at((index, column)) for column in (2, 3, 4, 5)] == [fmt] * 3 + ["percent"]
-
-
-def test_before_after_notes_name_the_windows() -> None:
-    """The notes give go-live and each window with its length in days."""
-    # 2025-09-01..2026-02-28 is 30 + 31 + 30 + 31 + 31 + 28 = 181 days;
-    # 2026-03-01..2026-10-15 is 31 + 30 + 31 + 30 + 31 + 31 + 30 + 15 = 229 days
-    assert _before_after().notes[:3] == (
-        "Go-live: 2026-03-01.",
-        "Before: 2025-09-01..2026-02-28 (181 days).",
-        "After: 2026-03-01..2026-10-15 (229 days, through today).",
-    )
-
-
 def test_report_tabs_render_to_xlsx(tmp_path: Path) -> None:
     """All four tabs write to one workbook and read back with their titles in place."""
     path = tmp_path / "kpis.xlsx"
@@ -199,14 +237,3 @@ def test_report_tabs_render_to_xlsx(tmp_path: Path) -> None:
     lost = read_tab(path, "Lost deals")
     assert lost is not None
     assert (lost[0][:2], lost[3][0]) == (["period", "reason"], "Deals lost in 2026-10")
-
-
-def test_before_after_kpi_note_is_attached_to_its_value_cell() -> None:
-    """A result row's note becomes the note of its before or after value cell."""
-    october, november = period("2026-10"), period("2026-11")
-    row = ResultRow(
-        "customer_lifetime_value", october, "all", "all", Decimal("800.00"), "currency", 4
-    )
-    noted = replace(row, period=november, note="lifespan assumed: 3 years")
-    report = BeforeAfter(date(2026, 11, 1), "EUR", october, november, (compare(row, noted),))
-    assert dict(before_after_tab(report).cell_notes) == {(0, 3): "lifespan assumed: 3 years"}

@@ -192,8 +192,9 @@ def test_pipeline_without_means_has_no_bottleneck() -> None:
 
 
 def test_pipeline_lists_stuck_deals_under_the_durations() -> None:
-    """After a blank row, a bold title and header: each stuck deal with its days in stage,
-    the threshold as the cell's note; the bottleneck keeps its highlight and its line."""
+    """After a blank row, a bold title and header: each stuck deal with its days in stage and
+    its stage's threshold in columns of their own; the bottleneck keeps its highlight and
+    its line."""
     rows = [*_stage("Sales / Qualified", 2, 2), *_stage("Sales / Proposal", 12.34, 3)]
     stuck = StuckDeals(
         period=parse_period("2026-10", BERLIN),
@@ -205,22 +206,22 @@ def test_pipeline_lists_stuck_deals_under_the_durations() -> None:
     )
     tab = pipeline_tab(rows, stuck)
     assert tab.rows[2:] == (
-        (None, None, None, None, None),
+        (None,) * 6,
         (
             "Stuck deals on 2026-10-05 08:00: open longer than their stage's threshold, "
             "longest first",
-            None,
-            None,
-            None,
-            None,
+            *(None,) * 5,
         ),
-        ("deal_id", "name", "stage", "owner", "days_in_stage"),
-        ("d2", "Acme", "Sales / Proposal", "Ada", 30.5),
-        ("d1", None, "Sales / Qualified", "(none)", 9.25),
+        ("deal_id", "name", "stage", "owner", "days_in_stage", "threshold_days"),
+        ("d2", "Acme", "Sales / Proposal", "Ada", 30.5, 12.0),
+        ("d1", None, "Sales / Qualified", "(none)", 9.25, 4.0),
     )
-    assert (tab.header, tab.bold_rows) == (pipeline_tab(rows).header, frozenset({3, 4}))
-    assert (tab.format_at((5, 2)), tab.format_at((5, 4))) == ("text", "days")
-    assert dict(tab.cell_notes) == {(5, 4): "threshold 12.0 days", (6, 4): "threshold 4.0 days"}
+    assert (tab.header, tab.bold_rows) == (
+        (*pipeline_tab(rows).header, ""),
+        frozenset({3, 4}),
+    )
+    assert [tab.format_at((5, column)) for column in (2, 4, 5)] == ["text", "days", "days"]
+    assert dict(tab.cell_notes) == {}
     assert (tab.highlights, tab.notes) == (pipeline_tab(rows).highlights, pipeline_tab(rows).notes)
 
 

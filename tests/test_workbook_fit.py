@@ -118,11 +118,19 @@ def _excel_text(cell: XlsxCell) -> str:
     if isinstance(value, str) or pattern in ("@", "General"):
         return str(value)
     assert isinstance(value, int | float)
-    number, _, suffix = pattern.partition(" ")
+    # positive;negative;zero sections: a section of its own writes the sign as a literal
+    sections = pattern.split(";")
+    section = (
+        0 if value > 0 or len(sections) == 1 else 1 if value < 0 else min(2, len(sections) - 1)
+    )
+    number, _, suffix = sections[section].partition(" ")
+    sign = number[0] if number[0] in "+-" and len(sections) > 1 else ""
+    number = number.lstrip("+-") if sign else number
+    shown = abs(value) if sign else value
     decimals = len(number.partition(".")[2].rstrip("%"))
     grouping = "," if number.startswith("#,##") else ""
-    scaled = value * 100 if number.endswith("%") else value
-    text = f"{scaled:{grouping}.{decimals}f}" + ("%" if number.endswith("%") else "")
+    scaled = shown * 100 if number.endswith("%") else shown
+    text = sign + f"{scaled:{grouping}.{decimals}f}" + ("%" if number.endswith("%") else "")
     return f"{text} {suffix.strip(chr(34))}" if suffix else text
 
 

@@ -42,6 +42,11 @@ def money_total(amounts: list[Decimal]) -> Decimal | None:
     return round_money(sum(amounts, Decimal(0))) if amounts else None
 
 
+def money_or_none(amount: Decimal | None) -> Decimal | None:
+    """An amount rounded to cents, or None for no amount."""
+    return None if amount is None else round_money(amount)
+
+
 def local_date(instant: datetime, tz: ZoneInfo) -> date:
     """The calendar day an instant falls on in the reporting time zone."""
     return instant.astimezone(tz).date()

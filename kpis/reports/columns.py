@@ -1,4 +1,5 @@
-"""What the reports share to work on deal columns: local days, owner names, list order."""
+"""What the reports share to work on deal columns: local days, owner names, currencies, list
+order."""
 
 from __future__ import annotations
 
@@ -73,6 +74,13 @@ def owner_labels(data: Dataset, deals: DealColumns, positions: Positions) -> lis
             text = found[key] = label(data.owner_name(deals.source.values[source], owner_id))
         labels.append(text)
     return labels
+
+
+def deal_currencies(deals: DealColumns, positions: Positions, reporting: str) -> list[str]:
+    """The currency of the deals at `positions` as the CRM gives it; a deal with none is in
+    the reporting currency, as the by-currency table counts it."""
+    lookup = [*deals.currency.values, reporting]  # NO_LABEL (-1) is the last entry
+    return [lookup[code] for code in deals.currency.codes[positions].tolist()]
 
 
 def order_by(keys: npt.NDArray[np.int64], ids: Sequence[str]) -> Positions:

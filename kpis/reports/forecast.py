@@ -26,10 +26,18 @@ from kpis.columns import (
     micros,
 )
 from kpis.dataset import Dataset
-from kpis.money import Converter, check_currencies, round_money
+from kpis.money import Converter, check_currencies
 from kpis.periods import Period, period_containing
-from kpis.reports import local_date, money_total
-from kpis.reports.columns import Days, Positions, as_dates, local_days, order_by, owner_labels
+from kpis.reports import local_date, money_or_none, money_total
+from kpis.reports.columns import (
+    Days,
+    Positions,
+    as_dates,
+    deal_currencies,
+    local_days,
+    order_by,
+    owner_labels,
+)
 from kpis.settings import KpiSettings
 
 _FIRST_DAY = date(1970, 1, 1)
@@ -70,12 +78,16 @@ class WonSoFar:
 
 @dataclass(frozen=True, slots=True)
 class OverdueDeal:
-    """An open deal whose expected close day is before today (both local days)."""
+    """An open deal whose expected close day is before today (both local days): `amount` in
+    its own `currency`, `value` converted to the reporting currency (both rounded to cents,
+    None without an amount)."""
 
     deal_id: str
     name: str | None
     owner: str
     amount: Decimal | None
+    currency: str
+    value: Decimal | None
     expected_on: date
     days_overdue: int
 
@@ -133,7 +145,9 @@ def forecast(data: Dataset, settings: KpiSettings, now: datetime) -> Forecast:
         earlier=earlier,
         later=later,
         undated=undated,
-        overdue=_overdue(data, open_deals, amounts, dated[overdue], days[overdue], today),
+        overdue=_overdue(
+            data, converter, open_deals, amounts, dated[overdue], days[overdue], today
+        ),
     )
 
 
@@ -229,6 +243,7 @@ def _probabilities(data: Dataset, deals: DealColumns, positions: Positions) -> l
 
 def _overdue(
     data: Dataset,
+    converter: Converter,
     open_deals: Positions,
     amounts: Sequence[Decimal | None],
     overdue: Positions,
@@ -247,13 +262,16 @@ def _overdue(
             deal_id=deals.id[at],
             name=deals.name[at],
             owner=owner,
-            amount=None if amount is None else round_money(amount),
+            amount=money_or_none(deals.amount[at]),
+            currency=currency,
+            value=money_or_none(value),
             expected_on=expected_on,
             days_overdue=(today - expected_on).days,
         )
-        for at, owner, amount, expected_on in zip(
+        for at, owner, currency, value, expected_on in zip(
             ordered.tolist(),
             owner_labels(data, deals, ordered),
+            deal_currencies(deals, ordered, converter.currency),
             [amounts[deal] for deal in overdue[order].tolist()],
             as_dates(days[order]),
             strict=True,

@@ -11,10 +11,17 @@ import numpy as np
 
 from kpis.columns import MISSING, DealColumns, micros
 from kpis.dataset import Dataset
-from kpis.money import Converter, check_currencies, round_money
+from kpis.money import Converter, check_currencies
 from kpis.periods import Period
-from kpis.reports import Tally
-from kpis.reports.columns import Positions, as_dates, local_days, order_by, owner_labels
+from kpis.reports import Tally, money_or_none
+from kpis.reports.columns import (
+    Positions,
+    as_dates,
+    deal_currencies,
+    local_days,
+    order_by,
+    owner_labels,
+)
 from kpis.segments import label
 from kpis.settings import KpiSettings
 
@@ -31,12 +38,15 @@ class LostReason:
 
 @dataclass(frozen=True, slots=True)
 class LostDeal:
-    """One deal lost in P; `amount` in the reporting currency, `closed_on` its local day."""
+    """One deal lost in P: `amount` in its own `currency`, `value` converted to the reporting
+    currency (both rounded to cents, None without an amount), `closed_on` its local day."""
 
     deal_id: str
     name: str | None
     owner: str
     amount: Decimal | None
+    currency: str
+    value: Decimal | None
     reason: str
     closed_on: date
 
@@ -76,13 +86,16 @@ def lost_deals(data: Dataset, period: Period, settings: KpiSettings) -> LostDeal
             deal_id=deals.id[at],
             name=deals.name[at],
             owner=owner,
-            amount=None if amount is None else round_money(amount),
+            amount=money_or_none(deals.amount[at]),
+            currency=currency,
+            value=money_or_none(value),
             reason=reason,
             closed_on=closed_on,
         )
-        for at, owner, amount, reason, closed_on in zip(
+        for at, owner, currency, value, reason, closed_on in zip(
             lost.tolist(),
             owner_labels(data, deals, lost),
+            deal_currencies(deals, lost, converter.currency),
             amounts,
             reasons,
             as_dates(local_days(deals.closed_at[lost], settings.timezone)),

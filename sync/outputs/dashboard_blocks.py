@@ -17,11 +17,10 @@ from sync.outputs.dashboard_cells import (
     change,
     display_format,
     low_sample,
-    unit_text,
 )
 from sync.outputs.dashboard_periods import GrainPeriods, days_passed, year_before
 from sync.outputs.tab_grid import Grid
-from sync.outputs.workbook import LOW_SAMPLE, PARTIAL, CellValue, status_style
+from sync.outputs.workbook import LOW_SAMPLE, PARTIAL, CellValue, status_style, unit_text
 
 Headline: TypeAlias = Mapping[tuple[str, Period], ResultRow]
 GOAL_CARD_HEADER = (

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from kpis.catalog import KPIS
 from kpis.results import Number, ResultRow, Unit
-from sync.outputs.workbook import BAD, GOOD, whole_currency_format
+from sync.outputs.workbook import BAD, GOOD, unit_text, whole_currency_format
 
 # below this many samples (deals, customers, answers, tickets) a number is marked as resting
 # on little evidence and its changes get no colour: docs/sheets.md, Dashboard
@@ -28,23 +28,11 @@ _FORMATS: dict[Unit, str] = {
     "score": "integer",
     "count": "number",
 }
-_UNIT_TEXT: dict[Unit, str] = {
-    "ratio": "%",
-    "days": "days",
-    "hours": "hours",
-    "score": "score",
-    "count": "count",
-}
 
 
 def display_format(unit: Unit, currency: str) -> str:
     """The Dashboard's format of a value: money without cents, NPS without decimals."""
     return whole_currency_format(currency) if unit == "currency" else _FORMATS[unit]
-
-
-def unit_text(unit: Unit, currency: str) -> str:
-    """The unit as a reader names it: `%`, `EUR`, `days`."""
-    return currency if unit == "currency" else _UNIT_TEXT[unit]
 
 
 def low_sample(row: ResultRow | None) -> bool:
@@ -64,7 +52,7 @@ def change(kpi: str, now: ResultRow | None, before: ResultRow | None, currency: 
     if now is None or before is None or now.value is None or before.value is None:
         return Change(MISSING, None)
     amount, suffix, places = _measure(
-        _decimal(now.value), _decimal(before.value), unit_text(now.unit, currency)
+        _decimal(now.value), _decimal(before.value), now.unit, currency
     )
     shown = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     if shown == 0:
@@ -76,17 +64,17 @@ def change(kpi: str, now: ResultRow | None, before: ResultRow | None, currency: 
     return Change(text, GOOD if better else BAD)
 
 
-def _measure(value: Decimal, prior: Decimal, unit: str) -> tuple[Decimal, str, int]:
-    """The change as a number, its suffix and its decimals; `unit` as `unit_text` names it."""
+def _measure(value: Decimal, prior: Decimal, unit: Unit, currency: str) -> tuple[Decimal, str, int]:
+    """The change as a number, its suffix and its decimals."""
     difference = value - prior
-    if unit == "%":
+    if unit == "ratio":
         return difference * 100, " pp", 1
     if unit == "score":
         return difference, " pts", 0
     if prior != 0:
         return difference / abs(prior) * 100, " %", 1
     # from nothing there is no relative change: the amount itself, money in whole units
-    return difference, f" {unit}", 0 if unit not in _UNIT_TEXT.values() else 1
+    return difference, f" {unit_text(unit, currency)}", 0 if unit == "currency" else 1
 
 
 def _decimal(value: Number) -> Decimal:

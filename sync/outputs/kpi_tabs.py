@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from kpis.periods import Period
@@ -75,22 +75,13 @@ class StageDuration:
 def pipeline_tab(rows: Sequence[ResultRow], stuck: StuckDeals | None = None) -> Tab:
     """Stage durations of the most recent period that has any, the bottleneck highlighted;
     then, given `stuck`, the stuck deals, longest in their stage first."""
-    tab = _durations_tab(rows)
-    if stuck is None:
-        return tab
-    durations = Table(
-        title=tab.name,
-        columns=tuple(
-            Column(name, fmt) for name, fmt in zip(tab.header, tab.column_formats, strict=True)
-        ),
-        rows=tab.rows,
-    )
-    stacked = stack(tab.name, [durations, _stuck_table(stuck)], tab.notes)
-    return replace(stacked, highlights=tab.highlights)
+    durations, notes = _durations_table(rows)
+    tables = [durations] if stuck is None else [durations, _stuck_table(stuck)]
+    return stack("Pipeline", tables, notes)
 
 
 def _stuck_table(stuck: StuckDeals) -> Table:
-    """The stuck deals, each days-in-stage cell noting the stage's threshold."""
+    """The stuck deals, each with its days in stage and its stage's threshold."""
     return Table(
         title=(
             f"Stuck deals on {stuck.at.astimezone(stuck.period.tz):%Y-%m-%d %H:%M}: open "
@@ -102,46 +93,49 @@ def _stuck_table(stuck: StuckDeals) -> Table:
             Column("stage", "text"),
             Column("owner", "text"),
             Column("days_in_stage", "days"),
+            Column("threshold_days", "days"),
         ),
-        rows=[(d.deal_id, d.name, d.stage, d.owner, d.days_in_stage) for d in stuck.deals],
-        cell_notes={
-            (index, 4): f"threshold {d.threshold_days:.1f} days"
-            for index, d in enumerate(stuck.deals)
-        },
+        rows=[
+            (d.deal_id, d.name, d.stage, d.owner, d.days_in_stage, d.threshold_days)
+            for d in stuck.deals
+        ],
     )
 
 
-def _durations_tab(rows: Sequence[ResultRow]) -> Tab:
+def _durations_table(rows: Sequence[ResultRow]) -> tuple[Table, tuple[str, ...]]:
+    """The stage durations of the latest period, the bottleneck's row highlighted, and the
+    line naming it."""
     stage_rows = [
         row for row in rows if row.kpi in (STAGE_MEAN, STAGE_MEDIAN) and row.segment_by == "stage"
     ]
     if not stage_rows:
-        return _pipeline_layout((), frozenset(), ())
+        return _durations_layout([], frozenset()), ()
     period = latest_period(stage_rows)
     durations = stage_durations(stage_rows, period)
-    table = tuple((period.label, d.stage, d.mean_days, d.median_days, d.n) for d in durations)
+    table = [(period.label, d.stage, d.mean_days, d.median_days, d.n) for d in durations]
     bottleneck = _bottleneck(durations)
     if bottleneck is None:
-        return _pipeline_layout(table, frozenset(), ())
+        return _durations_layout(table, frozenset()), ()
     index, mean = bottleneck
     line = (
         f"Bottleneck in {period.label}: {durations[index].stage}, "
         f"{float(mean):.1f} days on average over {durations[index].n} visits."
     )
     row_cells = frozenset((index, column) for column in range(len(PIPELINE_HEADER)))
-    return _pipeline_layout(table, row_cells, (line,))
+    return _durations_layout(table, row_cells), (line,)
 
 
-def _pipeline_layout(
-    table: tuple[tuple[CellValue, ...], ...], highlights: frozenset[Cell], notes: tuple[str, ...]
-) -> Tab:
-    return Tab(
-        name="Pipeline",
-        header=PIPELINE_HEADER,
+def _durations_layout(table: Sequence[tuple[CellValue, ...]], highlights: frozenset[Cell]) -> Table:
+    return Table(
+        title="Pipeline",
+        columns=tuple(
+            Column(name, fmt)
+            for name, fmt in zip(
+                PIPELINE_HEADER, ("text", "text", "days", "days", "integer"), strict=True
+            )
+        ),
         rows=table,
-        column_formats=("text", "text", "days", "days", "integer"),
         highlights=highlights,
-        notes=notes,
     )
 
 

@@ -1,4 +1,4 @@
-"""The report tabs: Forecast, Sales performance, Lost deals and Before vs after.
+"""The report tabs Forecast, Sales performance and Lost deals, and how a report's tables stack.
 
 A report is several small tables in one tab. The first table's header is the tab's header
 (frozen, so it stays in view) and the tab's name is its title; each further table follows
@@ -9,14 +9,13 @@ column's would not fit; the tab sizes each column to what its cells show.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from kpis.reports.before_after import BeforeAfter
 from kpis.reports.forecast import Forecast, OpenDeals
 from kpis.reports.lost_deals import LostDeals
 from kpis.reports.performance import SalesPerformance
-from sync.outputs.workbook import Cell, CellValue, Tab, currency_format, unit_format
+from sync.outputs.workbook import Cell, CellValue, Tab, currency_format
 
 TEXT = "text"
 
@@ -31,7 +30,8 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """One table of a tab; `cell_formats` and `cell_notes` are keyed by (row, column) in it.
+    """One table of a tab; `cell_formats`, `cell_notes` and `highlights` are keyed by
+    (row, column) in it.
 
     `title` is shown above the table unless it comes first, where the tab's name titles it.
     """
@@ -41,6 +41,7 @@ class Table:
     rows: Sequence[tuple[CellValue, ...]]
     cell_formats: Mapping[Cell, str] = field(default_factory=dict)
     cell_notes: Mapping[Cell, str] = field(default_factory=dict)
+    highlights: frozenset[Cell] = frozenset()
 
 
 def stack(name: str, tables: Sequence[Table], notes: tuple[str, ...] = ()) -> Tab:
@@ -51,6 +52,7 @@ def stack(name: str, tables: Sequence[Table], notes: tuple[str, ...] = ()) -> Ta
     rows: list[tuple[CellValue, ...]] = []
     cell_formats: dict[Cell, str] = {}
     cell_notes: dict[Cell, str] = {}
+    highlights: set[Cell] = set()
     bold: set[int] = set()
     for table in tables:
         if table is not first:
@@ -70,6 +72,7 @@ def stack(name: str, tables: Sequence[Table], notes: tuple[str, ...] = ()) -> Ta
                     cell_formats[offset + index, column] = fmt
         for (index, column), text in table.cell_notes.items():
             cell_notes[offset + index, column] = text
+        highlights.update((offset + index, column) for index, column in table.highlights)
     header = tuple(c.name for c in first.columns)
     return Tab(
         name=name,
@@ -78,6 +81,7 @@ def stack(name: str, tables: Sequence[Table], notes: tuple[str, ...] = ()) -> Ta
         column_formats=tuple(formats),
         cell_formats=cell_formats,
         cell_notes=cell_notes,
+        highlights=frozenset(highlights),
         bold_rows=frozenset(bold),
         notes=notes,
     )
@@ -89,6 +93,21 @@ def _padded(row: tuple[CellValue, ...], width: int) -> tuple[CellValue, ...]:
 
 def _columns(*specs: tuple[str, str]) -> tuple[Column, ...]:
     return tuple(Column(*spec) for spec in specs)
+
+
+def _amount_columns(currency: str) -> tuple[tuple[str, str], ...]:
+    """A listed deal's currency code, its amount in that currency and its value in the
+    reporting `currency`; the code comes first, so it never reads as a suffix of a figure."""
+    return (
+        ("currency", TEXT),
+        ("amount", "number"),
+        (f"value_{currency}", currency_format(currency)),
+    )
+
+
+def _amount_formats(currencies: Iterable[str]) -> dict[Cell, str]:
+    """The format of each listed deal's amount cell (column 4): its own currency."""
+    return {(index, 4): currency_format(code) for index, code in enumerate(currencies)}
 
 
 def forecast_tab(report: Forecast) -> Tab:
@@ -138,14 +157,24 @@ def forecast_tab(report: Forecast) -> Tab:
             ("deal_id", TEXT),
             ("name", TEXT),
             ("owner", TEXT),
-            ("amount", money),
+            *_amount_columns(report.currency),
             ("expected_on", "date"),
             ("days_overdue", "integer"),
         ),
         rows=[
-            (d.deal_id, d.name, d.owner, d.amount, d.expected_on, d.days_overdue)
+            (
+                d.deal_id,
+                d.name,
+                d.owner,
+                d.currency,
+                d.amount,
+                d.value,
+                d.expected_on,
+                d.days_overdue,
+            )
             for d in report.overdue
         ],
+        cell_formats=_amount_formats(d.currency for d in report.overdue),
     )
     return stack("Forecast", [table, overdue])
 
@@ -249,72 +278,14 @@ def lost_deals_tab(report: LostDeals) -> Tab:
             ("deal_id", TEXT),
             ("name", TEXT),
             ("owner", TEXT),
-            ("amount", money),
+            *_amount_columns(report.currency),
             ("reason", TEXT),
             ("closed_on", "date"),
         ),
-        rows=[(d.deal_id, d.name, d.owner, d.amount, d.reason, d.closed_on) for d in report.deals],
+        rows=[
+            (d.deal_id, d.name, d.owner, d.currency, d.amount, d.value, d.reason, d.closed_on)
+            for d in report.deals
+        ],
+        cell_formats=_amount_formats(d.currency for d in report.deals),
     )
     return stack("Lost deals", [reasons, deals])
-
-
-def before_after_tab(report: BeforeAfter) -> Tab:
-    """Each all-segment KPI before and after go-live, with the change; the windows as notes."""
-    rows: list[tuple[CellValue, ...]] = []
-    formats: dict[Cell, str] = {}
-    notes: dict[Cell, str] = {}
-    for index, line in enumerate(report.changes):
-        after = line.after
-        rows.append(
-            (
-                line.kpi,
-                line.unit,
-                line.before.value,
-                None if after is None else after.value,
-                line.change,
-                line.relative_change,
-                line.before.n,
-                None if after is None else after.n,
-            )
-        )
-        values = (line.before.value, None if after is None else after.value, line.change)
-        fmt = unit_format(line.unit, report.currency, *values)
-        formats.update({(index, column): fmt for column in (2, 3, 4)})
-        if line.before.note:
-            notes[index, 2] = line.before.note
-        if after is not None and after.note:
-            notes[index, 3] = after.note
-    table = Table(
-        title="Before vs after",
-        columns=_columns(
-            ("kpi", TEXT),
-            ("unit", TEXT),
-            ("before", "number"),
-            ("after", "number"),
-            ("change", "number"),
-            ("relative_change", "percent"),
-            ("before_n", "integer"),
-            ("after_n", "integer"),
-        ),
-        rows=rows,
-        cell_formats=formats,
-        cell_notes=notes,
-    )
-    return stack("Before vs after", [table], _window_notes(report))
-
-
-def _window_notes(report: BeforeAfter) -> tuple[str, ...]:
-    before = report.before
-    days = (before.last_day - before.first_day).days + 1
-    lines = [f"Go-live: {report.go_live.isoformat()}.", f"Before: {before.label} ({days} days)."]
-    after = report.after
-    if after is None:
-        lines.append("After: nothing yet, go-live is still ahead.")
-    else:
-        days = (after.last_day - after.first_day).days + 1
-        lines.append(f"After: {after.label} ({days} days, through today).")
-    lines.append(
-        "Totals such as net new revenue cover each whole window: compare them with the"
-        " window lengths in mind."
-    )
-    return tuple(lines)

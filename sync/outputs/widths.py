@@ -62,6 +62,8 @@ def shown(value: CellValue, kind: FormatKind, code: str | None = None) -> str:
             return f"{number:,.2f} {code}"
         case "whole_currency":
             return f"{number:,.0f} {code}"
+        case "points":
+            return f"{number:+.1f} pp"
         case "days" | "hours":
             return f"{number:.1f}"
         case "integer":

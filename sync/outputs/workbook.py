@@ -28,6 +28,7 @@ CellValue: TypeAlias = str | int | float | Decimal | date | datetime | None
 Cell: TypeAlias = tuple[int, int]
 FormatKind: TypeAlias = Literal[
     "percent",
+    "points",
     "currency",
     "whole_currency",
     "days",
@@ -277,3 +278,17 @@ def unit_format(unit: Unit, currency: str, *values: Number | None) -> str:
     if unit == "count" and any(v is not None and v % 1 != 0 for v in values):
         return "number"
     return _UNIT_FORMATS[unit]
+
+
+_UNIT_TEXT: dict[Unit, str] = {
+    "ratio": "%",
+    "days": "days",
+    "hours": "hours",
+    "score": "score",
+    "count": "count",
+}
+
+
+def unit_text(unit: Unit, currency: str) -> str:
+    """The unit as a reader names it in a unit column: `%`, `EUR`, `days`."""
+    return currency if unit == "currency" else _UNIT_TEXT[unit]

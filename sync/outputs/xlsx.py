@@ -68,6 +68,8 @@ Saver: TypeAlias = Callable[[openpyxl.Workbook, Path], None]
 
 PATTERNS: dict[FormatKind, str] = {
     "percent": "0.0%",
+    # a change of a percent in percentage points, signed: +2.5 pp
+    "points": '+0.0 "pp";-0.0 "pp";0.0 "pp"',
     "days": "0.0",
     "hours": "0.0",
     "integer": "#,##0",

@@ -36,6 +36,8 @@ MAX_CELL_CHARS = 50_000
 # the same patterns as the .xlsx, so that both outputs read alike
 PATTERNS: dict[FormatKind, tuple[str, str]] = {
     "percent": ("PERCENT", "0.0%"),
+    # sections for positive;negative;zero, as the formats guide above describes
+    "points": ("NUMBER", '+0.0 "pp";-0.0 "pp";0.0 "pp"'),
     "days": ("NUMBER", "0.0"),
     "hours": ("NUMBER", "0.0"),
     "integer": ("NUMBER", "#,##0"),
