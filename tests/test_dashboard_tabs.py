@@ -410,3 +410,17 @@ def test_goals_tab_status_cell_is_styled(status: GoalStatus) -> None:
     """The status cell carries the semantic style of its status for every writer to colour."""
     tab = goals_tab([_goal(status)], currency="EUR")
     assert tab.cell_styles == {(0, 10): f"status:{status}"}
+
+
+def test_a_trend_table_starts_at_its_first_period_with_a_value() -> None:
+    """Months before the CRM held data (every value null) are left out; a null in between
+    stays, as the gap it is."""
+    empty = [
+        _row(kpi, label, None, "ratio", 0)
+        for kpi in ("close_rate", "churn_rate")
+        for label in ("2025-06", "2025-07")
+    ]
+    tab = _dashboard([*empty, *ROWS, _row("close_rate", "2025-12", None, "ratio", 0)])
+    labels = [row[0] for row in tab.rows]
+    assert "2025-06" not in labels and "2025-07" not in labels
+    assert labels.index("2025-09") < labels.index("2025-12") < labels.index("2026-08")

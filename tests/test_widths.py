@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from sync.outputs.widths import MAX_WIDTH, NOTE_WIDTH, shown, width_of
+from sync.outputs.widths import HEADING_WIDTH, MAX_WIDTH, NOTE_WIDTH, shown, width_of
 from sync.outputs.workbook import CellValue, FormatKind, Tab
 
 
@@ -131,3 +131,24 @@ def test_short_notes_stay_whole() -> None:
 def test_capitals_take_more_room_than_digits() -> None:
     """An amount's currency code needs more room than as many digits."""
     assert width_of("100 EUR") > width_of("100 123")
+
+
+@pytest.mark.parametrize(
+    ("values", "width"),
+    [
+        ((0.25, 0.5), HEADING_WIDTH),
+        ((Decimal("1234567.5"), Decimal("1")), width_of("1,234,567.50 EUR")),
+    ],
+    ids=["down-to-the-least-width", "down-to-its-data"],
+)
+def test_a_long_heading_inside_the_table_wraps_over_its_column_of_figures(
+    values: tuple[CellValue, ...], width: int
+) -> None:
+    """A stacked block's bold heading wraps to its column's data, never below the least width;
+    the figures under it do not wrap."""
+    label = "Time to resolution (business hours, mean)"
+    fmt = "percent" if isinstance(values[0], float) else "currency:EUR"
+    rows = (("period", label), ("2026-10", values[0]), ("2026-11", values[1]))
+    tab = _tab(("", ""), rows, ("text", fmt), bold_rows=frozenset({0}))
+    assert tab.column_widths[1] == width
+    assert tab.fit.wrapped == frozenset({(0, 1)})

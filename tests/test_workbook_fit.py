@@ -23,10 +23,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sync.config import load_config
 from sync.outputs.publication import prepare, workbook
 from sync.outputs.sheets.cells import pixels
-from sync.outputs.sheets.formatting import sheet_requests
+from sync.outputs.sheets.formatting import LINE_PIXELS, sheet_requests
 from sync.outputs.sheets.layout import plan_tabs
 from sync.outputs.workbook import Tab, Workbook
-from sync.outputs.xlsx import write_xlsx
+from sync.outputs.xlsx import LINE_POINTS, write_xlsx
 from sync.run import kpi_settings, report_periods, run_sync
 from sync.store import Store
 from tests.fixtures.sheets.discovery import problems, schemas
@@ -225,14 +225,14 @@ def test_the_sheets_requests_are_valid(demo: Demo, name: str) -> None:
     assert problems(body, "BatchUpdateSpreadsheetRequest") == []
 
 
-def _sheets_pixels(requests: list[dict[str, Any]]) -> list[int]:
+def _sheets_pixels(requests: list[dict[str, Any]], dimension: str = "COLUMNS") -> list[int]:
     found: dict[int, int] = {}
     for request in requests:
-        if "updateDimensionProperties" in request:
-            update = request["updateDimensionProperties"]
-            for column in range(update["range"]["startIndex"], update["range"]["endIndex"]):
-                found[column] = update["properties"]["pixelSize"]
-    return [found[column] for column in sorted(found)]
+        update = request.get("updateDimensionProperties")
+        if update is not None and update["range"]["dimension"] == dimension:
+            for index in range(update["range"]["startIndex"], update["range"]["endIndex"]):
+                found[index] = update["properties"]["pixelSize"]
+    return [found[index] for index in sorted(found)]
 
 
 @pytest.mark.parametrize("name", TABS)
@@ -315,3 +315,21 @@ def test_the_sheets_api_has_no_print_settings() -> None:
         for name in schemas()[schema]["properties"]
     }
     assert not {p for p in properties if "print" in p or "page" in p or "orient" in p}
+
+
+@pytest.mark.parametrize("name", TABS)
+def test_a_row_with_wrapped_text_is_as_tall_as_its_lines_in_both(demo: Demo, name: str) -> None:
+    """A row whose wrapped cell needs more lines is made that tall, alike in .xlsx and Sheets;
+    every other row is one line."""
+    sheet = demo.xlsx[name]
+    tall = {
+        row: sheet.row_dimensions[row].height / LINE_POINTS
+        for row in range(1, sheet.max_row + 1)
+        if sheet.row_dimensions[row].height
+    }
+    # the Dashboard's trend tables wrap their long KPI labels: the check is never empty there
+    assert tall or name != "Dashboard"
+    heights = _sheets_pixels(demo.requests[name], "ROWS")
+    assert {i + 1: h / LINE_PIXELS for i, h in enumerate(heights) if h != LINE_PIXELS} == tall
+    for row in tall:
+        assert any(cell.alignment.wrap_text for cell in sheet[row]), row

@@ -45,9 +45,16 @@ class TrendRange:
 def trend_block(
     grid: Grid, periods: GrainPeriods, headline: Headline, kpis: Sequence[str], currency: str
 ) -> TrendRange | None:
-    """The table of `periods`' grain; None when no period of it is complete."""
-    shown = [*periods.complete, *(() if periods.current is None else (periods.current,))]
-    if not periods.complete or not kpis:
+    """The table of `periods`' grain, from its first complete period with any value (the
+    periods before the CRM held data would only push the trend down the page); None when no
+    period of it is complete."""
+    complete = list(periods.complete)
+    while complete and all(
+        (row := headline.get((kpi, complete[0]))) is None or row.value is None for kpi in kpis
+    ):
+        complete.pop(0)
+    shown = [*complete, *(() if periods.current is None else (periods.current,))]
+    if not complete or not kpis:
         return None
     grid.title(
         f"By {periods.grain} (charts and sparklines: complete {periods.grain}s only)",
@@ -67,7 +74,7 @@ def trend_block(
         )
         if partial:
             grid.styles.update(((index, column), PARTIAL) for column in range(len(formats)))
-    last = first + len(periods.complete) - 1
+    last = first + len(complete) - 1
     return TrendRange(first, last, {kpi: i + 1 for i, kpi in enumerate(kpis)})
 
 

@@ -109,7 +109,9 @@ SLANTED_LABELS = RichText(
     bodyPr=RichTextProperties(rot=-2_700_000, vert="horz"),
     p=[Paragraph(pPr=ParagraphProperties(defRPr=CharacterProperties()), endParaRPr=None)],
 )
-WRAP = Alignment(wrap_text=True, vertical="top")
+# bottom, as every other cell: a wrapped heading sits on its figures, level with its row
+WRAP = Alignment(wrap_text=True, vertical="bottom")
+LINE_POINTS = 15  # the default row height: one line of the default font
 
 
 class WorkbookError(RunFailure):
@@ -251,6 +253,8 @@ def _render(tab: Tab, sheet: Worksheet) -> None:
         sheet.cell(row=row + 2, column=column + 1).comment = Comment(text, NOTE_AUTHOR)
     for row, column in tab.fit.wrapped:
         sheet.cell(row=row + 2, column=column + 1).alignment = WRAP
+    for row, lines in tab.fit.row_lines.items():
+        sheet.row_dimensions[row + 2].height = LINE_POINTS * lines
     for column, width in enumerate(tab.column_widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     if tab.frozen_rows:

@@ -23,6 +23,8 @@ from sync.outputs.sheets.layout import TabPlan
 from sync.outputs.sheets.marks import sparkline_cells, style_fills
 from sync.outputs.workbook import Cell, Tab
 
+LINE_PIXELS = 21  # Sheets' default row height: one line of the default font
+
 
 def sheet_requests(plan: TabPlan) -> list[Json]:
     """Create the tab (sized, frozen header) or resize it, then format it from the model."""
@@ -115,11 +117,26 @@ def _formats(plan: TabPlan) -> Iterator[Json]:
                 "fields": "pixelSize",
             }
         }
+    # every row one line first: a row an earlier publish made taller may wrap nothing now
+    yield _row_heights(sheet, 0, plan.grown[0], LINE_PIXELS)
+    for row, lines in sorted(tab.fit.row_lines.items()):
+        yield _row_heights(sheet, row + 1, row + 2, LINE_PIXELS * lines)
     if tab.autofilter:
         area = grid_range(sheet, (0, len(tab.rows) + 1), (0, width))
         yield {"setBasicFilter": {"filter": {"range": area}}}
     elif plan.existing is not None and plan.existing.filtered:
         yield {"clearBasicFilter": {"sheetId": sheet}}
+
+
+def _row_heights(sheet: int, first: int, last: int, size: int) -> Json:
+    """Rows `first` to `last` (excluded, 0-based with the header row 0) `size` pixels tall."""
+    return {
+        "updateDimensionProperties": {
+            "range": {"sheetId": sheet, "dimension": "ROWS", "startIndex": first, "endIndex": last},
+            "properties": {"pixelSize": size},
+            "fields": "pixelSize",
+        }
+    }
 
 
 def _repeat(area: Json, cell_format: Json, fields: str) -> Json:
