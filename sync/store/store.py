@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import replace as dataclass_replace
@@ -274,6 +274,34 @@ class Store:
             history = visits.of_deal(self._db, source, record_id)
             object.__setattr__(record, "stage_history", history)
         return record
+
+    def held(self, source: str, kind: str, ids: Iterable[str]) -> set[str]:
+        """Those of `ids` that name a live record of `kind` (`Record.KIND`) of `source`."""
+        if kind not in TABLES:
+            raise ValueError(f"unknown record kind {kind!r}")
+        wanted = set(ids)
+        if not wanted:
+            return set()
+        self._db.execute("DELETE FROM temp.live_ids")
+        self._db.executemany("INSERT INTO temp.live_ids (id) VALUES (?)", ((i,) for i in wanted))
+        found = {
+            str(record_id)
+            for (record_id,) in self._db.execute(
+                f'SELECT id FROM "{TABLES[kind].name}" '  # noqa: S608 - a name from the schema
+                "WHERE source = ? AND deleted = 0 AND id IN (SELECT id FROM temp.live_ids)",
+                (source,),
+            )
+        }
+        self._db.execute("DELETE FROM temp.live_ids")
+        return found
+
+    def pipelines(self, source: str) -> set[str]:
+        """The ids of the pipelines of `source` that have a live stage."""
+        rows = self._db.execute(
+            f'SELECT DISTINCT pipeline_id FROM "{STAGES.name}" WHERE source = ? AND deleted = 0',  # noqa: S608
+            (source,),
+        )
+        return {str(pipeline_id) for (pipeline_id,) in rows}
 
     def clear_cursors(self, source: str) -> None:
         """Forget where `source` got to, so that its next pull starts from the beginning."""
