@@ -45,10 +45,21 @@ class Page:
 
 
 class Connector(Protocol):
-    """A source of normalized records. `name` is the `source` of every record it yields."""
+    """A source of normalized records. `name` is the `source` of every record it yields.
+
+    A connector may name, in a `derived` attribute (see `derived_fields`), the deal fields
+    its CRM does not give deals and that the store takes from another record when the KPIs
+    read it (`sync.store.derived`): `lead_source`, from the deal's contact. It leaves them
+    unset rather than copying a value that would go stale.
+    """
 
     name: str
 
     def pull(self, cursors: Mapping[str, str], *, full: bool = False) -> Iterator[Page]:
         """Yield pages from the stored cursors onwards; `full` ignores the cursors."""
         ...
+
+
+def derived_fields(connector: Connector) -> frozenset[str]:
+    """The deal fields `connector` leaves to the store to derive; none unless it says."""
+    return frozenset(getattr(connector, "derived", frozenset()))

@@ -1,7 +1,8 @@
 """The pull loop: every connector's pages into the store, each page with its cursor.
 
 A connector that fails stops only itself: the pages it committed stay, the other connectors
-still run, and the pull then raises `PullError` naming every failed source.
+still run, and the pull then raises `PullError` naming every failed source. A stored record
+that points at nothing is named in a warning (`sync.references`).
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from connectors.base import Connector, Page
+from connectors.base import Connector, Page, derived_fields
 from connectors.clock import Clock
 from connectors.errors import RunFailure
+from sync.references import ReferenceCheck
 from sync.store import Committed, Store
 
 logger = logging.getLogger(__name__)
@@ -225,8 +227,29 @@ def _pull_one(
     source = connector.name
     if full:
         store.clear_cursors(source)
+    store.derive(source, derived_fields(connector))
+    references = ReferenceCheck(store, source)
+    try:
+        _pages(store, connector, tally, references, full=full, now=now, progress=progress)
+    finally:
+        # what a failed pull committed is checked too: the next pull may not read it again
+        references.finish()
+
+
+def _pages(
+    store: Store,
+    connector: Connector,
+    tally: _Tally,
+    references: ReferenceCheck,
+    *,
+    full: bool,
+    now: Clock,
+    progress: ProgressCallback | None,
+) -> None:
+    source = connector.name
     for page in connector.pull(store.cursors(source), full=full):
         committed = store.commit_page(source, page, synced_at=now())
+        references.page(item.record for item in page.items)
         records = tally.add(page, committed)
         logger.debug(
             "%s/%s: committed %d %s records, %d deleted, cursor %s",

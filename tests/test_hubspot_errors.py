@@ -185,7 +185,7 @@ def test_malformed_records_are_skipped_with_a_warning_naming_id_and_field(
     with caplog.at_level(logging.WARNING), Store.open(tmp_path / "store.db") as store:
         pull_into(store, connector())
     assert "deal '7': amount: 'lots' is not a number; record skipped" in caplog.text
-    assert "deal 8 is in stage 'gone', which pipeline 'default' does not list" in caplog.text
+    assert "deal '8': stage_id 'gone' names no stage of pipeline 'default'" in caplog.text
     assert "contact '209': churn_date: 'next year' is not a date or time" in caplog.text
     assert ids(tmp_path / "store.db", "deals") == ["1", "2", "3", "4", "5", "6", "8"]
 

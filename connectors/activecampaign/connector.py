@@ -32,8 +32,11 @@ class ActiveCampaignConnector:
     """Pulls the account behind `client`; `name` is the source of every record.
 
     `now` is the start of the pull (the next incremental pass reads from there); `lookup`
-    gives the records stored by earlier pulls, to tell stage and status changes.
+    gives the records stored by earlier pulls, to tell stage and status changes. A deal has
+    no lead source of its own: the store reads its contact's (`derived`).
     """
+
+    derived = frozenset({"lead_source"})
 
     def __init__(
         self,

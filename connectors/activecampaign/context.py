@@ -10,7 +10,7 @@ from datetime import datetime
 from connectors.activecampaign.catalog import Catalog
 from connectors.activecampaign.client import AccountClient
 from connectors.activecampaign.settings import FieldMap, Options
-from connectors.schema import Contact, Deal, Record
+from connectors.schema import Deal, Record
 from connectors.source import RecordReader
 
 logger = logging.getLogger("connectors.activecampaign")
@@ -48,10 +48,6 @@ class PullContext:
     def stored_deal(self, deal_id: str) -> Deal | None:
         found = self.lookup(Deal.KIND, deal_id)
         return found if isinstance(found, Deal) else None
-
-    def stored_contact(self, contact_id: str) -> Contact | None:
-        found = self.lookup(Contact.KIND, contact_id)
-        return found if isinstance(found, Contact) else None
 
     def skipped(self, kind: str, record_id: object, reason: Exception) -> None:
         logger.warning("%s: %s %r skipped: %s", self.source, kind, record_id, reason)

@@ -164,8 +164,6 @@ def _deals(
         deal_id = _id(raw) or ""
         own = activities.get(deal_id, [])
         try:
-            contact_id = ref(raw, "contact")
-            contact = run.stored_contact(contact_id) if contact_id else None
             context = DealContext(
                 fields=run.fields,
                 zone=zone,
@@ -176,7 +174,6 @@ def _deals(
                 values=values.get(deal_id, {}),
                 changes=[c for c in (change_of(a, zone) for a in own) if c is not None],
                 previous=run.stored_deal(deal_id) if deal_id else None,
-                contact_source=None if contact is None else contact.lead_source,
             )
             record = deal(run.source, raw, context)
         except (BadValue, SchemaError) as error:

@@ -132,7 +132,6 @@ class DealContext:
     values: Mapping[str, str] = field(default_factory=dict)
     changes: Sequence[Change] = ()
     previous: Deal | None = None
-    contact_source: str | None = None
 
 
 def deal(source: str, raw: Raw, context: DealContext) -> Deal:
@@ -166,7 +165,9 @@ def deal(source: str, raw: Raw, context: DealContext) -> Deal:
         currency=text(raw, "currency"),
         owner_id=ref(raw, "owner"),
         contact_id=ref(raw, "contact"),
-        lead_source=context.contact_source,
+        # a deal has no source of its own: the store derives its contact's when the KPIs
+        # read it, so a source filled in later still counts (`sync.store.derived`)
+        lead_source=None,
         kind="upsell"
         if context.fields.is_upsell(context.pipelines.get(pipeline_id), values.get("upsell"))
         else "new",

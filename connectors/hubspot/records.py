@@ -2,13 +2,13 @@
 
 Each builder raises `SchemaError` (naming the object, its id and the property) for a value
 it cannot use; the stream skips that record with a warning. A builder returning None means
-the object is not one the KPIs count (a survey answer that is not NPS). The only side effect
-is the warning for a deal in a stage its pipeline does not list (an archived stage).
+the object is not one the KPIs count (a survey answer that is not NPS). They have no side
+effect: a deal in a stage its pipeline does not list (an archived stage) is built all the
+same, and the pull names it (`sync.references`).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -29,8 +29,6 @@ from connectors.schema import (
     SurveyResponse,
     Ticket,
 )
-
-logger = logging.getLogger(__name__)
 
 Raw = Mapping[str, Any]
 
@@ -88,15 +86,8 @@ def deal(
     if stage is None:
         # the pipelines response lists no archived stage (it has no `archived` parameter,
         # https://developers.hubspot.com/docs/api/crm/pipelines); the deal stays, with its
-        # stage id, and the deal's own closed flags say whether it is closed
-        logger.warning(
-            "%s: deal %s is in stage %r, which pipeline %r does not list (archived?); "
-            "kept with that stage id",
-            source,
-            props.id,
-            stage_id,
-            pipeline_id,
-        )
+        # stage id, and the deal's own closed flags say whether it is closed; the pull names
+        # it in a warning (`sync.references`)
         if props.text("hs_is_closed") == "true":
             status = "won" if props.text("hs_is_closed_won") == "true" else "lost"
     elif stage.is_closed:

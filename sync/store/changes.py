@@ -51,9 +51,14 @@ def log(db: sqlite3.Connection, kind: str, source: str, ids: Iterable[str]) -> N
     generation = int(
         db.execute("UPDATE generation SET value = value + 1 RETURNING value").fetchone()[0]
     )
-    if kind not in KINDS or db.execute("SELECT 1 FROM snapshot").fetchone() is None:
+    if kind not in KINDS or not has_snapshot(db):
         return
     db.executemany(_LOG, ((kind, source, record_id, generation) for record_id in ids))
+
+
+def has_snapshot(db: sqlite3.Connection) -> bool:
+    """Whether a snapshot exists, and so changed keys are logged."""
+    return db.execute("SELECT 1 FROM snapshot").fetchone() is not None
 
 
 def changed_since(db: sqlite3.Connection, generation: int) -> dict[str, set[tuple[str, str]]]:

@@ -42,6 +42,7 @@ from kpis.columns import (
     distinct_rows,
     record_keys,
 )
+from sync.store import derived
 from sync.store.changes import TABLE as CHANGES
 from sync.store.instants import UNSET, parse_instants
 from sync.store.tables import TABLES
@@ -138,10 +139,11 @@ class _Read:
 def _rows(table: str, kind: str, spec: dict[str, Kind], since: int | None) -> str:
     """The live rows of `table` (record `kind`), with only the columns of `spec`.
 
-    Only those columns, so that no raw payload is carried. With `since`, only the records
+    Only those columns, so that no raw payload is carried; derived ones are derived
+    (`sync.store.derived`). With `since`, only the records
     changed after that generation of the store (`sync.store.changes`).
     """
-    rows = f"SELECT {', '.join(spec)} FROM {table} WHERE deleted = 0"  # noqa: S608
+    rows = f"SELECT {derived.columns(table, spec)} FROM {table} WHERE deleted = 0"  # noqa: S608
     if since is None:
         return rows
     return f"{rows} AND (source, id) IN ({changed_since(kind, since)})"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import replace as dataclass_replace
@@ -25,11 +25,11 @@ from typing import Literal, TypeAlias, cast
 from connectors.base import Page, Pulled
 from connectors.errors import RunFailure
 from connectors.newest import later, newest_change
-from connectors.schema import Deal, Record, Stage
+from connectors.schema import Contact, Deal, Record, Stage
 from kpis.columns import Columns
 from kpis.dataset import Dataset
 from sync.private import private_file
-from sync.store import changes, runs, scope, snapshot, visits
+from sync.store import changes, derived, runs, scope, snapshot, visits
 from sync.store.loading import load_columns, load_contacts
 from sync.store.runs import RunRecord
 from sync.store.tables import (
@@ -47,7 +47,7 @@ from sync.store.tables import (
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 ContactScope: TypeAlias = Literal["all", "customers"]
 
 _BUSY_TIMEOUT_MS = 30_000
@@ -139,6 +139,7 @@ def _create(db: sqlite3.Connection) -> None:
     for sql in STATEMENTS.values():
         db.execute(sql.create)
     db.execute(visits.CREATE)
+    derived.create(db)
     changes.create(db)
     db.execute(_CURSORS_DDL)
     db.execute(runs.CREATE)
@@ -148,6 +149,7 @@ def _create(db: sqlite3.Connection) -> None:
 _UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: visits.upgrade_from_json,
     2: changes.create,
+    3: derived.create,
 }
 assert set(_UPGRADES) == set(range(1, SCHEMA_VERSION))
 
@@ -275,6 +277,39 @@ class Store:
             object.__setattr__(record, "stage_history", history)
         return record
 
+    def held(self, source: str, kind: str, ids: Iterable[str]) -> set[str]:
+        """Those of `ids` that name a live record of `kind` (`Record.KIND`) of `source`."""
+        if kind not in TABLES:
+            raise ValueError(f"unknown record kind {kind!r}")
+        wanted = set(ids)
+        if not wanted:
+            return set()
+        self._db.execute("DELETE FROM temp.live_ids")
+        self._db.executemany("INSERT INTO temp.live_ids (id) VALUES (?)", ((i,) for i in wanted))
+        found = {
+            str(record_id)
+            for (record_id,) in self._db.execute(
+                f'SELECT id FROM "{TABLES[kind].name}" '  # noqa: S608 - a name from the schema
+                "WHERE source = ? AND deleted = 0 AND id IN (SELECT id FROM temp.live_ids)",
+                (source,),
+            )
+        }
+        self._db.execute("DELETE FROM temp.live_ids")
+        return found
+
+    def pipelines(self, source: str) -> set[str]:
+        """The ids of the pipelines of `source` that have a live stage."""
+        rows = self._db.execute(
+            f'SELECT DISTINCT pipeline_id FROM "{STAGES.name}" WHERE source = ? AND deleted = 0',  # noqa: S608
+            (source,),
+        )
+        return {str(pipeline_id) for (pipeline_id,) in rows}
+
+    def derive(self, source: str, fields: Collection[str]) -> None:
+        """Record the deal fields `source` leaves to the store to derive (`sync.store.derived`)."""
+        with self._transaction() as db:
+            derived.declare(db, source, fields)
+
     def clear_cursors(self, source: str) -> None:
         """Forget where `source` got to, so that its next pull starts from the beginning."""
         with self._transaction() as db:
@@ -308,6 +343,8 @@ class Store:
                 gone.extend(self._sweep(db, sql, source, live, stamp))
             touched = [item.record.id for item in page.items]
             changes.log(db, page.kind, source, [*touched, *page.deleted, *gone])
+            if page.kind == Contact.KIND:
+                derived.log_deals_of(db, source, [*touched, *page.deleted, *gone])
             if page.cursor is not None:
                 db.execute(
                     "INSERT INTO cursors (source, stream, cursor, updated_at) VALUES (?, ?, ?, ?)"
