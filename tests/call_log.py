@@ -22,8 +22,8 @@ class CallLog:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def call(self) -> None:
-        self._write(CALL)
+    def call(self, what: str) -> None:
+        self._write(f"{CALL} {what}")
 
     def commit(self, *_: object) -> None:
         self._write(COMMIT)
@@ -38,14 +38,18 @@ class CallLog:
         except FileNotFoundError:
             return []
 
+    def called(self) -> list[str]:
+        """What each call asked for, in order."""
+        return [line.removeprefix(CALL).strip() for line in self._lines() if line != COMMIT]
+
     def calls(self) -> int:
-        return self._lines().count(CALL)
+        return len(self.called())
 
     def lost(self) -> int:
         """The calls sent after the last committed page."""
         lines = self._lines()
         last = max((i for i, line in enumerate(lines) if line == COMMIT), default=-1)
-        return lines[last + 1 :].count(CALL)
+        return sum(line != COMMIT for line in lines[last + 1 :])
 
 
 class LoggedSession(requests.Session):
@@ -57,5 +61,5 @@ class LoggedSession(requests.Session):
         self.log = log
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        self.log.call()
+        self.log.call(f"{method} {url}")
         return self.inner.request(method, url, *args, **kwargs)

@@ -17,7 +17,7 @@ import pytest
 
 from connectors.hubspot import HubSpotConnector, HubSpotOptions
 from connectors.hubspot.endpoints import OWNERS_PATH
-from connectors.hubspot.resume import FRESH
+from connectors.resume import FRESH
 from sync.pull import pull
 from sync.store import Store
 from tests.fixtures.hubspot.fake_hubspot import FakeHubSpot

@@ -70,7 +70,7 @@ class ActiveCampaignConnector:
         yield from _owners(run)
         yield from _stages(run)
         yield from contact_pages(run, plan(cursors.get(CONTACTS), full=full, now=self.now))
-        yield from deal_pages(run, plan(cursors.get(DEALS), full=full, now=self.now))
+        yield from deal_pages(run, plan(cursors.get(DEALS), full=full, now=self.now), cursors)
 
 
 def _owners(run: PullContext) -> Iterator[Page]:

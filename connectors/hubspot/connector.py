@@ -39,9 +39,11 @@ from connectors.hubspot.journeys import STAGE, entered_properties, timing_proper
 from connectors.hubspot.options import DEFAULTS, HubSpotOptions
 from connectors.hubspot.paging import list_pages
 from connectors.hubspot.pipelines import Pipelines
+from connectors.hubspot.resume import OWNERS
 from connectors.hubspot.streams import ObjectStream, StreamSync, no_companions
 from connectors.hubspot.sweep import STREAM as SWEEP_STREAM
 from connectors.hubspot.sweep import sweep_pages
+from connectors.resume import Run, resumed
 from connectors.schema import Contact, Owner, Stage, SubscriptionEvent
 
 __all__ = ["HubSpotConnector"]
@@ -96,10 +98,10 @@ class HubSpotConnector:
         did not commit.
         """
         checked = resume.scopes(access.probes(self.options))
-        run = None if full or self.now is None else resume.resumed(cursors, self.now, checked)
+        run = None if full or self.now is None else resumed(cursors.get(OWNERS), self.now, checked)
         if run is None:
             access.require(self.api, self.options)
-            run = None if self.now is None else resume.Run(self.now, checked)
+            run = None if self.now is None else Run(self.now, checked)
             yield from self._owners(None if run is None else run.encode())
         kept = None if run is None else resume.kept_pipelines(cursors, run)
         if kept is None:
@@ -130,7 +132,7 @@ class HubSpotConnector:
                 statuses=self._statuses,
             )
         if run is not None:
-            yield Page(resume.OWNERS, Owner.KIND, cursor=run.done().encode())
+            yield Page(OWNERS, Owner.KIND, cursor=run.done().encode())
 
     def _owners(self, cursor: str | None) -> Iterator[Page]:
         """Active and archived owners; the last page names them all as the live ones, and
@@ -141,8 +143,8 @@ class HubSpotConnector:
             for page in list_pages(self.api, OWNERS_PATH, params):
                 items = tuple(Pulled(records.owner(self.name, raw), raw) for raw in page.results)
                 live.update(item.record.id for item in items)
-                yield Page(resume.OWNERS, Owner.KIND, items)
-        yield Page(resume.OWNERS, Owner.KIND, live_ids=frozenset(live), cursor=cursor)
+                yield Page(OWNERS, Owner.KIND, items)
+        yield Page(OWNERS, Owner.KIND, live_ids=frozenset(live), cursor=cursor)
 
     def _streams(
         self, deal_pipelines: Pipelines, ticket_pipelines: Pipelines
