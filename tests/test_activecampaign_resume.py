@@ -121,3 +121,17 @@ def test_a_pull_that_resumes_nothing_reads_users_and_stages_again(
     ]
     owners, stages = _names(db_path)
     assert ("Renamed Lovelace" in owners, "Retitled" in stages) == (True, True)
+
+
+def test_a_log_that_could_not_be_read_is_not_read_again_by_the_resume(tmp_path: Path) -> None:
+    """The pass went on without the log; its resume does too, so every deal is dated alike."""
+    fake = _account()
+    fake.fail("/dealActivities", status=404)
+    with Store.open(tmp_path / "store.db") as store:
+        lookup = store_lookup(store, "activecampaign")
+        source = connector(FakeSession(fake), lookup=lookup, page_size=PAGE_SIZE)
+        for page in islice(source.pull(store.cursors(source.name)), INTERRUPTED_AFTER):
+            store.commit_page(source.name, page, synced_at=NOW)
+        resumed = _account()
+        _pull(store, resumed, timedelta(minutes=5))
+    assert _reads(resumed, "/dealActivities") == []
