@@ -87,7 +87,7 @@ def _clean_calls(tmp_path: Path) -> int:
     return log.calls()
 
 
-@pytest.mark.parametrize("share", [0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 0.95], ids=str)
+@pytest.mark.parametrize("share", [0.1, 0.3, 0.5, 0.7, 0.9], ids=str)
 def test_a_resumed_full_pass_costs_the_calls_the_kill_lost_plus_a_constant(
     tmp_path: Path, share: float
 ) -> None:

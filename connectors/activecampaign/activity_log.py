@@ -91,7 +91,7 @@ def activity_log(
         )
         # a first cursor that closes the log: a resumed pass goes on without it, as this one
         yield _chunk(position, 0, {}, None)
-        return {}, number
+        return {}, max(number, 1)
     yield _chunk(position, number, {}, None)
     return found, number + 1
 
