@@ -84,20 +84,20 @@ class ActiveCampaignConnector:
             yield from _owners(run, this.encode())
         kept = None if interrupted is None else kept_stages(cursors, this)
         groups, raws = kept or _read_stages(run)
+        # built either way: building it fills the run's pipeline catalog
         stages_page = _stages(run, groups, raws, stages_cursor(this, groups, raws))
         if kept is None:
             yield stages_page
-        options = self.options
-        streams = ((CONTACTS, options.contact_sweep_days), (DEALS, options.sweep_days))
-        for stream, days in streams:
+
+        def ended(stream: str, sweep_days: int) -> bool:
             cursor = cursors.get(stream)
-            if interrupted is not None and ended_in(cursor, interrupted, self.now, days):
-                continue
-            position = plan(cursor, full=full, now=self.now)
-            if stream == CONTACTS:
-                yield from contact_pages(run, position)
-            else:
-                yield from deal_pages(run, position, cursors)
+            return interrupted is not None and ended_in(cursor, interrupted, self.now, sweep_days)
+
+        if not ended(CONTACTS, self.options.contact_sweep_days):
+            yield from contact_pages(run, plan(cursors.get(CONTACTS), full=full, now=self.now))
+        if not ended(DEALS, self.options.sweep_days):
+            deals = plan(cursors.get(DEALS), full=full, now=self.now)
+            yield from deal_pages(run, deals, cursors)
         yield Page(OWNERS, Owner.KIND, cursor=this.done().encode())
 
 

@@ -104,16 +104,15 @@ class HubSpotConnector:
             run = None if self.now is None else Run(self.now, checked)
             yield from self._owners(None if run is None else run.encode())
         kept = None if run is None else resume.kept_pipelines(cursors, run)
+        deals, tickets = kept or (
+            self.api.get(pipelines_path(DEALS.object_type)),
+            self.api.get(pipelines_path(TICKETS.object_type)),
+        )
+        deal_pipelines, ticket_pipelines = Pipelines(deals), Pipelines(tickets)
         if kept is None:
-            kept = (
-                self.api.get(pipelines_path(DEALS.object_type)),
-                self.api.get(pipelines_path(TICKETS.object_type)),
-            )
-            deal_pipelines = Pipelines(kept[0])
             stages = tuple(deal_pipelines.records(self.name))
-            cursor = None if run is None else resume.pipelines_cursor(run, *kept)
+            cursor = None if run is None else resume.pipelines_cursor(run, deals, tickets)
             yield Page(resume.STAGES, Stage.KIND, stages, live_ids=frozenset(), cursor=cursor)
-        deal_pipelines, ticket_pipelines = Pipelines(kept[0]), Pipelines(kept[1])
         overlap_ms = self.options.search_overlap_minutes * 60_000
         mark = None if run is None else run.mark
         for stream in self._streams(deal_pipelines, ticket_pipelines):
