@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests import clock_ahead
@@ -31,7 +32,12 @@ def stored(db_path: Path, table: str, source: str | None = None) -> int:
 
 
 def kill_midway(script: str, args: list[str], db_path: Path, table: str, at_least: int) -> None:
-    """Run `script` in a fresh interpreter and SIGKILL it once `table` holds `at_least` rows.
+    """Run `script` in a fresh interpreter and SIGKILL it once `table` holds `at_least` rows."""
+    kill_when(script, args, lambda: stored(db_path, table) >= at_least)
+
+
+def kill_when(script: str, args: list[str], ready: Callable[[], bool]) -> None:
+    """Run `script` in a fresh interpreter and SIGKILL it once `ready()` holds.
 
     Polls with a deadline rather than sleeping a fixed time, so a slow machine only waits
     longer; fails if the pull ends, or stalls, before it can be killed.
@@ -41,7 +47,7 @@ def kill_midway(script: str, args: list[str], db_path: Path, table: str, at_leas
     process = subprocess.Popen(command, env=env, cwd=REPO, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + PATIENCE_SECONDS
     try:
-        while stored(db_path, table) < at_least:
+        while not ready():
             if process.poll() is not None:
                 raise AssertionError(f"the pull ended before the kill: {process.communicate()}")
             assert time.monotonic() < deadline, "the pull made too little progress in time"

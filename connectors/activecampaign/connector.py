@@ -4,7 +4,9 @@ Streams, in order: `owners` (users) and `stages` (pipelines and their stages), r
 every pull (a few calls); `contacts` (with their list memberships as subscription events);
 `deals`. Contacts and deals are read incrementally, see `cursor`; deal close dates and stage
 history are derived, see `history`. The connector holds no state between pulls: what it
-needs from earlier pulls comes from the cursors and from `lookup`, the store read-only.
+needs from earlier pulls comes from the cursors and from `lookup`, the store read-only. A
+pull that resumes one a kill interrupted reads again only what that one did not commit
+(`resume`).
 """
 
 from __future__ import annotations
@@ -22,9 +24,18 @@ from connectors.activecampaign.cursor import plan
 from connectors.activecampaign.deals import STREAM as DEALS
 from connectors.activecampaign.deals import deal_pages
 from connectors.activecampaign.normalize import owner, stages
+from connectors.activecampaign.resume import (
+    OWNERS,
+    STAGES,
+    Raws,
+    ended_in,
+    kept_stages,
+    stages_cursor,
+)
 from connectors.activecampaign.settings import FieldMap, Options
 from connectors.activecampaign.values import BadValue, ref
 from connectors.base import Page, Pulled
+from connectors.resume import Run, resumed
 from connectors.schema import Owner, SchemaError, Stage
 
 
@@ -70,14 +81,32 @@ class ActiveCampaignConnector:
             lookup=self.lookup,
             now=self.now,
         )
-        yield from _owners(run)
-        yield from _stages(run)
-        yield from contact_pages(run, plan(cursors.get(CONTACTS), full=full, now=self.now))
-        yield from deal_pages(run, plan(cursors.get(DEALS), full=full, now=self.now))
+        interrupted = None if full else resumed(cursors.get(OWNERS), self.now)
+        this = interrupted or Run(self.now)
+        if interrupted is None:
+            yield from _owners(run, this.encode())
+        kept = None if interrupted is None else kept_stages(cursors, this)
+        groups, raws = kept or _read_stages(run)
+        # built either way: building it fills the run's pipeline catalog
+        stages_page = _stages(run, groups, raws, stages_cursor(this, groups, raws))
+        if kept is None:
+            yield stages_page
+
+        def ended(stream: str, sweep_days: int) -> bool:
+            cursor = cursors.get(stream)
+            return interrupted is not None and ended_in(cursor, interrupted, self.now, sweep_days)
+
+        if not ended(CONTACTS, self.options.contact_sweep_days):
+            yield from contact_pages(run, plan(cursors.get(CONTACTS), full=full, now=self.now))
+        if not ended(DEALS, self.options.sweep_days):
+            deals = plan(cursors.get(DEALS), full=full, now=self.now)
+            yield from deal_pages(run, deals, cursors)
+        yield Page(OWNERS, Owner.KIND, cursor=this.done().encode())
 
 
-def _owners(run: PullContext) -> Iterator[Page]:
-    """The users, page by page; the last page names them all, so removed users leave."""
+def _owners(run: PullContext, cursor: str) -> Iterator[Page]:
+    """The users, page by page; the last page names them all, so removed users leave, and
+    carries `cursor`."""
     seen: set[str] = set()
     total: int | None = None
     for page in run.client.offset_pages("/users", "users"):
@@ -93,17 +122,24 @@ def _owners(run: PullContext) -> Iterator[Page]:
             items.append(Pulled(record, raw))
         yield Page("owners", Owner.KIND, tuple(items))
     whole = total is None or total == len(seen)
-    yield Page("owners", Owner.KIND, live_ids=frozenset(seen) if whole and seen else None)
+    live = frozenset(seen) if whole and seen else None
+    yield Page(OWNERS, Owner.KIND, live_ids=live, cursor=cursor)
 
 
-def _stages(run: PullContext) -> Iterator[Page]:
-    """Every pipeline's stages in one page, which names them all."""
+def _read_stages(run: PullContext) -> tuple[Raws, Raws]:
+    """The pipelines (deal groups) and their stages, as ActiveCampaign sends them."""
     groups = [
         raw for page in run.client.offset_pages("/dealGroups", "dealGroups") for raw in page.records
     ]
     raws = [
         raw for page in run.client.offset_pages("/dealStages", "dealStages") for raw in page.records
     ]
+    return groups, raws
+
+
+def _stages(run: PullContext, groups: Raws, raws: Raws, cursor: str) -> Page:
+    """Every pipeline's stages in one page, which names them all; the run's catalog learns
+    the pipelines, which stage is in which, and each pipeline's first stage."""
     catalog = run.catalog
     items = []
     for raw in groups:
@@ -130,7 +166,7 @@ def _stages(run: PullContext) -> Iterator[Page]:
             first[stage.pipeline_id] = stage
     catalog.first_stages.update(stage.stage_id for stage in first.values())
     live = frozenset(item.record.id for item in items) if items else None
-    yield Page("stages", Stage.KIND, tuple(items), live_ids=live)
+    return Page(STAGES, Stage.KIND, tuple(items), live_ids=live, cursor=cursor)
 
 
 def _order(stage: Stage) -> tuple[int, int | str]:

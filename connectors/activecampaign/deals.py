@@ -5,7 +5,8 @@ modification order: https://developers.activecampaign.com/reference/list-all-dea
 deals created during a pass land after it. The mapped custom field values of each page are
 side-loaded (`include=dealCustomFieldData`, https://developers.activecampaign.com/reference/sideloading);
 a page without them falls back to reading all values once. A full pass also reads the deal
-activity log once, for past stage moves and closes (see `history`).
+activity log once, for past stage moves and closes (see `history`), keeping it for a resume
+(see `activity_log`).
 
 ActiveCampaign has no feed of deleted deals. A full pass read from its start, or else a sweep
 once every `sweep_days`, reads every deal id, and the last page names them as the only live
@@ -19,6 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.activecampaign.activity_log import activity_log, emptied
 from connectors.activecampaign.catalog import DEAL_VALUE_KEYS
 from connectors.activecampaign.client import ApiPage
 from connectors.activecampaign.context import PullContext, logger
@@ -28,7 +30,6 @@ from connectors.activecampaign.normalize import DealContext, custom_values, deal
 from connectors.activecampaign.values import BadValue, modified_at, ref
 from connectors.base import Page, Pulled
 from connectors.clock import due
-from connectors.http import FatalError
 from connectors.schema import Deal, SchemaError
 
 STREAM = "deals"
@@ -59,10 +60,17 @@ class _Ids:
         return self.total is not None and self.total == len(self.seen)
 
 
-def deal_pages(run: PullContext, position: Position) -> Iterator[Page]:
-    """The pages of one pass over the deals from `position` on, then a sweep if one is due."""
+def deal_pages(run: PullContext, position: Position, cursors: Mapping[str, str]) -> Iterator[Page]:
+    """The pages of one pass over the deals from `position` on, then a sweep if one is due;
+    `cursors` are the source's, where a full pass keeps its activity log (`activity_log`)."""
     full = position.updated_after is None
-    changes = _activity_log(run) if full and run.options.history_from_activities else {}
+    changes: Mapping[str, list[dict[str, Any]]] = {}
+    log_pages = 0
+    if full and run.options.history_from_activities:
+        if position.after == 0:
+            # the pass on record before its log, so that a resume knows the log is its own
+            yield Page(STREAM, Deal.KIND, cursor=position.encode())
+        changes, log_pages = yield from activity_log(run, position, cursors)
     ids = _Ids() if full and position.after == 0 else None
     params = _params(run)
     if not full:
@@ -80,6 +88,7 @@ def deal_pages(run: PullContext, position: Position) -> Iterator[Page]:
     done = cursor.completed(swept=position.started if swept else None)
     live = frozenset(ids.seen) if ids is not None and swept else None
     yield Page(STREAM, Deal.KIND, live_ids=live, cursor=done.encode())
+    yield from emptied(log_pages)
     # a full pass read every deal just now; one that could not vouch for its ids leaves the
     # sweep to the next pull rather than reading every deal twice in a row
     if not full and due(done.swept, run.now, run.options.sweep_days):
@@ -121,33 +130,6 @@ def _params(run: PullContext) -> dict[str, Any]:
     if run.catalog.deal_fields():
         params["include"] = "dealCustomFieldData"
     return params
-
-
-def _activity_log(run: PullContext) -> dict[str, list[dict[str, Any]]]:
-    """The stage and status changes of every deal, by deal id, from the whole activity log.
-
-    The log has no date filter (https://developers.activecampaign.com/reference/list-all-deal-activities),
-    so it is read once, on a full pass; `exclude` leaves out the e-mail activities, which
-    are most of it and never a stage or status change. An account whose key may not read
-    the log still syncs, with the fallback dates.
-    """
-    found: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
-    params = {"exclude": "email,connection_email,LinkData"}
-    try:
-        for page in run.client.offset_pages("/dealActivities", "dealActivities", params):
-            for raw in page.records:
-                change = change_of(raw, run.options.timezone)
-                if change is not None:
-                    found[change.deal_id].append(raw)
-    except FatalError as error:
-        logger.warning(
-            "%s: the deal activity log cannot be read (%s); past closes are dated by each "
-            "deal's last modification",
-            run.source,
-            error,
-        )
-        return {}
-    return dict(found)
 
 
 def _deals(

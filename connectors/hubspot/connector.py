@@ -3,7 +3,8 @@
 A pull checks every scope first (nothing is stored when one is missing), then reads owners
 and pipelines whole (they are small), then each object stream from its cursor: contacts
 (with their email subscription events), deals (with their contact and stage history),
-tickets and NPS feedback submissions. See `streams.py` for full and incremental passes.
+tickets and NPS feedback submissions. See `streams.py` for full and incremental passes, and
+`resume.py` for what a pull resumed after a kill does not read again.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pydantic import SecretStr
 from connectors.base import Page, Pulled
 from connectors.clock import Monotonic
 from connectors.http import Pacers
-from connectors.hubspot import access, batches, records
+from connectors.hubspot import access, batches, records, resume
 from connectors.hubspot.client import HubSpotApi
 from connectors.hubspot.endpoints import (
     BASE_URL,
@@ -38,9 +39,11 @@ from connectors.hubspot.journeys import STAGE, entered_properties, timing_proper
 from connectors.hubspot.options import DEFAULTS, HubSpotOptions
 from connectors.hubspot.paging import list_pages
 from connectors.hubspot.pipelines import Pipelines
+from connectors.hubspot.resume import OWNERS
 from connectors.hubspot.streams import ObjectStream, StreamSync, no_companions
 from connectors.hubspot.sweep import STREAM as SWEEP_STREAM
 from connectors.hubspot.sweep import sweep_pages
+from connectors.resume import Run, resumed
 from connectors.schema import Contact, Owner, Stage, SubscriptionEvent
 
 __all__ = ["HubSpotConnector"]
@@ -59,8 +62,9 @@ class HubSpotConnector:
 
     `session` is the run's HTTP session; `sleep` and `monotonic` are injectable so tests do
     not wait; the connector reads no wall clock (every cursor comes from HubSpot's own
-    modification times, see `streams.py`); `now`, the pull's start, only schedules the
-    subscription sweep (`sweep.py`; None never sweeps); `pacers` keeps the account's pacing
+    modification times, see `streams.py`); `now`, the pull's start, schedules the
+    subscription sweep (`sweep.py`) and names the run a killed pull resumes (`resume.py`);
+    None never sweeps and keeps nothing for a resume; `pacers` keeps the account's pacing
     across runs (see `HubSpotApi`).
     """
 
@@ -88,17 +92,35 @@ class HubSpotConnector:
         return f"HubSpotConnector(name={self.name!r})"
 
     def pull(self, cursors: Mapping[str, str], *, full: bool = False) -> Iterator[Page]:
-        """Yield every stream's pages from its cursor on; `full` re-reads everything."""
-        access.require(self.api, self.options)
-        yield from self._owners()
-        deal_pipelines = Pipelines(self.api.get(pipelines_path(DEALS.object_type)))
-        stages = tuple(deal_pipelines.records(self.name))
-        yield Page("stages", Stage.KIND, stages, live_ids=frozenset())
-        ticket_pipelines = Pipelines(self.api.get(pipelines_path(TICKETS.object_type)))
+        """Yield every stream's pages from its cursor on; `full` re-reads everything.
+
+        A pull that resumes an interrupted one (`resume.py`) reads again only what that one
+        did not commit.
+        """
+        checked = resume.scopes(access.probes(self.options))
+        run = None if full or self.now is None else resumed(cursors.get(OWNERS), self.now, checked)
+        if run is None:
+            access.require(self.api, self.options)
+            run = None if self.now is None else Run(self.now, checked)
+            yield from self._owners(None if run is None else run.encode())
+        kept = None if run is None else resume.kept_pipelines(cursors, run)
+        deals, tickets = kept or (
+            self.api.get(pipelines_path(DEALS.object_type)),
+            self.api.get(pipelines_path(TICKETS.object_type)),
+        )
+        deal_pipelines, ticket_pipelines = Pipelines(deals), Pipelines(tickets)
+        if kept is None:
+            stages = tuple(deal_pipelines.records(self.name))
+            cursor = None if run is None else resume.pipelines_cursor(run, deals, tickets)
+            yield Page(resume.STAGES, Stage.KIND, stages, live_ids=frozenset(), cursor=cursor)
         overlap_ms = self.options.search_overlap_minutes * 60_000
+        mark = None if run is None else run.mark
         for stream in self._streams(deal_pipelines, ticket_pipelines):
-            sync = StreamSync(self.api, self.name, stream, overlap_ms=overlap_ms)
-            yield from sync.pages(None if full else cursors.get(stream.spec.stream))
+            sync = StreamSync(self.api, self.name, stream, overlap_ms=overlap_ms, run=mark)
+            cursor = None if full else cursors.get(stream.spec.stream)
+            if mark is not None and sync.ended_in(cursor, mark):
+                continue
+            yield from sync.pages(cursor)
         if self.options.email_subscriptions and self.now is not None:
             yield from sweep_pages(
                 self.api,
@@ -108,17 +130,20 @@ class HubSpotConnector:
                 listed_all=full or CONTACTS.stream not in cursors,
                 statuses=self._statuses,
             )
+        if run is not None:
+            yield Page(OWNERS, Owner.KIND, cursor=run.done().encode())
 
-    def _owners(self) -> Iterator[Page]:
-        """Active and archived owners; the last page names them all as the live ones."""
+    def _owners(self, cursor: str | None) -> Iterator[Page]:
+        """Active and archived owners; the last page names them all as the live ones, and
+        carries `cursor`."""
         live: set[str] = set()
         for archived in ("false", "true"):
             params = {"limit": LIST_PAGE_SIZE, "archived": archived}
             for page in list_pages(self.api, OWNERS_PATH, params):
                 items = tuple(Pulled(records.owner(self.name, raw), raw) for raw in page.results)
                 live.update(item.record.id for item in items)
-                yield Page("owners", Owner.KIND, items)
-        yield Page("owners", Owner.KIND, live_ids=frozenset(live))
+                yield Page(OWNERS, Owner.KIND, items)
+        yield Page(OWNERS, Owner.KIND, live_ids=frozenset(live), cursor=cursor)
 
     def _streams(
         self, deal_pipelines: Pipelines, ticket_pipelines: Pipelines

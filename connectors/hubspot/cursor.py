@@ -12,6 +12,7 @@ change, the stored records lack what is now asked for, so the next pass is a ful
 `newest` is the latest last-modified time HubSpot gave on a record committed so far, the
 next pass's `since` less the overlap (`connectors/newest.py`: ISO 8601 text, the form
 `status` reads); the other times are epoch milliseconds, the form search filters take.
+`run` names the pull a `done` pass ended in (`resume.py`), so a resume of that pull skips it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Position:
     since: int | None = None
     after: str | None = None
     newest: str | None = None
+    run: str | None = None
 
     def encode(self) -> str:
         return json.dumps({key: value for key, value in asdict(self).items() if value is not None})
@@ -57,6 +59,8 @@ class Position:
         if position.mode != "list" and type(position.since) is not int:
             return None
         if position.newest is not None and newest_change(cursor) is None:
+            return None
+        if position.run is not None and not isinstance(position.run, str):
             return None
         return position
 

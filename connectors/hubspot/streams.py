@@ -81,9 +81,16 @@ class StreamSync:
     """The pages of one stream for one pull."""
 
     def __init__(
-        self, api: HubSpotApi, source: str, stream: ObjectStream, *, overlap_ms: int
+        self,
+        api: HubSpotApi,
+        source: str,
+        stream: ObjectStream,
+        *,
+        overlap_ms: int,
+        run: str | None = None,
     ) -> None:
         self.api = api
+        self.run = run
         self.source = source
         self.stream = stream
         self.spec = stream.spec
@@ -92,6 +99,13 @@ class StreamSync:
         # starts a full pass, so every stored deal gets its whole journey once
         history = tuple(f"history:{name}" for name in stream.history)
         self.fields = fingerprint((*stream.properties, *history))
+
+    def ended_in(self, cursor: str | None, run: str) -> bool:
+        """Whether `cursor` holds a pass of these properties that ended in `run`."""
+        position = Position.decode(cursor)
+        if position is None or position.mode != "done":
+            return False
+        return position.fields == self.fields and position.run == run
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         position = Position.decode(cursor)
@@ -149,7 +163,7 @@ class StreamSync:
                 yield self._page(items, replace(position, after=page.next_after))
                 continue
             if live is not None:
-                done = self._next(position, "done")
+                done = replace(self._next(position, "done"), run=self.run)
                 yield self._page(items, done, live_ids=frozenset(live))
             else:
                 swept = self._next(position, "sweep")
@@ -183,7 +197,7 @@ class StreamSync:
             gone = tuple(str(item["id"]) for item in page.results)
             if gone:
                 yield Page(self.spec.stream, self.spec.kind, deleted=gone)
-        yield self._page([], replace(position, mode="done", after=None))
+        yield self._page([], replace(position, mode="done", after=None, run=self.run))
 
     def _built(self, objects: list[Raw]) -> list[Pulled]:
         items = []
