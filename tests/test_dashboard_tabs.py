@@ -12,8 +12,8 @@ import pytest
 from kpis.catalog import KPIS
 from kpis.goals import GOAL_STATUSES, GoalResult, GoalSpec, GoalStatus
 from kpis.results import Number, ResultRow, Unit
-from sync.outputs.dashboard_blocks import GOAL_CARD_HEADER, TREND_COLUMN
-from sync.outputs.dashboard_tabs import GOALS_HEADER, dashboard_tab, goals_tab
+from sync.outputs.dashboard.blocks import GOAL_CARD_HEADER, TREND_COLUMN
+from sync.outputs.dashboard.tabs import GOALS_HEADER, dashboard_tab, goals_tab
 from sync.outputs.workbook import LOW_SAMPLE, PARTIAL, CellValue, Tab
 from tests.kpi_builders import period
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kpis.results import Unit
-from sync.outputs.dashboard_cells import change
+from sync.outputs.dashboard.cells import change
 from sync.outputs.sheets.charts import chart_spec, status_rules
 from sync.outputs.sheets.layout import plan_tabs
 from sync.outputs.sheets.writer import format_requests, value_ranges

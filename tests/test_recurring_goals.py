@@ -12,7 +12,7 @@ from connectors.schema import Deal
 from kpis.dataset import Dataset
 from kpis.goals import Direction, GoalResult, GoalSpec, Recurrence, evaluate_goal
 from kpis.settings import KpiSettings
-from sync.outputs.dashboard_tabs import goals_tab
+from sync.outputs.dashboard.tabs import goals_tab
 from tests.kpi_builders import BERLIN, at, deal
 
 IN_BERLIN = KpiSettings(timezone=BERLIN)

@@ -23,7 +23,7 @@ from kpis.settings import KpiSettings
 from kpis.stuck import StuckDeals, stuck_report
 from sync.config import Config
 from sync.outputs.before_after_tab import before_after_tab
-from sync.outputs.dashboard_tabs import dashboard_tab, goals_tab
+from sync.outputs.dashboard import dashboard_tab, goals_tab
 from sync.outputs.inputs import inputs_tab
 from sync.outputs.kpi_tabs import kpis_tab, pipeline_tab
 from sync.outputs.report_tabs import (

@@ -16,15 +16,15 @@ from kpis.catalog import HEADLINE_KPIS
 from kpis.goals import GoalResult
 from kpis.periods import GRAINS, Period
 from kpis.results import ALL, ResultRow
-from sync.outputs.dashboard_blocks import (
+from sync.outputs.dashboard.blocks import (
     TREND_COLUMN,
     current_block,
     goal_cards,
     headline_block,
 )
-from sync.outputs.dashboard_cells import LOW_SAMPLE_N
-from sync.outputs.dashboard_periods import grain_periods
-from sync.outputs.dashboard_trend import trend_block, trend_charts
+from sync.outputs.dashboard.cells import LOW_SAMPLE_N
+from sync.outputs.dashboard.periods import grain_periods
+from sync.outputs.dashboard.trend import trend_block, trend_charts
 from sync.outputs.tab_grid import Grid
 from sync.outputs.workbook import CellValue, Chart, Sparkline, Tab, status_style, unit_format
 

@@ -15,9 +15,9 @@ from decimal import Decimal
 
 from kpis.catalog import KPIS
 from kpis.results import Unit
-from sync.outputs.dashboard_blocks import Headline
-from sync.outputs.dashboard_cells import display_format
-from sync.outputs.dashboard_periods import GrainPeriods
+from sync.outputs.dashboard.blocks import Headline
+from sync.outputs.dashboard.cells import display_format
+from sync.outputs.dashboard.periods import GrainPeriods
 from sync.outputs.tab_grid import Grid
 from sync.outputs.workbook import PARTIAL, Chart
 

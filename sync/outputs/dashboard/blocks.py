@@ -11,14 +11,14 @@ from kpis.catalog import KPIS
 from kpis.goals import GoalResult
 from kpis.periods import Period
 from kpis.results import ResultRow
-from sync.outputs.dashboard_cells import (
+from sync.outputs.dashboard.cells import (
     LOW_SAMPLE_N,
     MISSING,
     change,
     display_format,
     low_sample,
 )
-from sync.outputs.dashboard_periods import GrainPeriods, days_passed, year_before
+from sync.outputs.dashboard.periods import GrainPeriods, days_passed, year_before
 from sync.outputs.tab_grid import Grid
 from sync.outputs.workbook import LOW_SAMPLE, PARTIAL, CellValue, status_style, unit_text
 
