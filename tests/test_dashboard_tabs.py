@@ -375,7 +375,7 @@ def test_goals_tab_lists_each_goal() -> None:
     assert tab.rows == (
         (
             "Revenue H2",
-            "net_new_revenue",
+            "Net new revenue",
             "owner: Ada",
             10000,
             "at_least",

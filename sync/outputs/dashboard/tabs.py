@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from kpis.catalog import HEADLINE_KPIS
+from kpis.catalog import HEADLINE_KPIS, KPIS
 from kpis.goals import GoalResult
 from kpis.periods import GRAINS, Period
 from kpis.results import ALL, ResultRow
@@ -110,7 +110,7 @@ def goals_tab(goal_results: Sequence[GoalResult], *, currency: str) -> Tab:
         segment = ALL if spec.segment_by == ALL else f"{spec.segment_by}: {spec.segment}"
         cells: tuple[CellValue, ...] = (
             spec.name,
-            spec.kpi,
+            KPIS[spec.kpi].label,
             segment,
             spec.target,
             spec.direction,
