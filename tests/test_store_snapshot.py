@@ -13,15 +13,17 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from connectors.base import Page, Pulled
+from connectors.base import Page, Pulled, title_key
 from connectors.schema import (
     Contact,
     Deal,
     Record,
+    Stage,
     StageVisit,
     SubscriptionEvent,
     SurveyResponse,
     Ticket,
+    stage_key,
 )
 from kpis.columns import Columns
 from sync.store import SCHEMA_VERSION, Store, changes, snapshot
@@ -150,9 +152,10 @@ _OPERATIONS = st.lists(
         st.tuples(st.just("survey"), _SOURCES, _IDS, st.integers(0, 10)),
         st.tuples(st.just("subscription"), _SOURCES, _IDS, st.integers(0, 3)),
         st.tuples(st.just("contact"), _SOURCES, _IDS, st.integers(0, 3)),
+        st.tuples(st.just("stage"), _SOURCES, _IDS, st.integers(0, 2)),
         st.tuples(
             st.just("delete"),
-            st.sampled_from(["deal", "ticket", "survey", "contact"]),
+            st.sampled_from(["deal", "ticket", "survey", "contact", "stage"]),
             _SOURCES,
             _IDS,
         ),
@@ -162,12 +165,34 @@ _OPERATIONS = st.lists(
 )
 
 
+_LABELS = ("Sales", "Upsell", " UPSELL ")
+"""Stage versions' pipeline titles: the last two are the upsell title `crm` names."""
+
+
+def _pipeline(version_or_id: int | str) -> str:
+    """Deal versions 0 and 1, and stages a and b, are in p1; the others in p2."""
+    return "p1" if version_or_id in (0, 1, "a", "b") else "p2"
+
+
+def _key(kind: str, record_id: str) -> str:
+    return stage_key(_pipeline(record_id), record_id) if kind == "stage" else record_id
+
+
 def _record(kind: str, source: str, record_id: str, version: int) -> Record:
     if kind == "deal":
-        # odd versions name a contact and have no lead source of their own
+        # odd versions name a contact and have no lead source of their own; version 3 is an
+        # upsell of its own
         own = None if version % 2 else f"own {version}"
         contact = {1: "a", 3: "b"}.get(version)
-        return replace(_deal(record_id, version, source), lead_source=own, contact_id=contact)
+        return replace(
+            _deal(record_id, version, source),
+            pipeline_id=_pipeline(version),
+            lead_source=own,
+            contact_id=contact,
+            kind="upsell" if version == 3 else "new",
+        )
+    if kind == "stage":
+        return Stage(source, _pipeline(record_id), _LABELS[version], record_id, record_id)
     if kind == "contact":
         return Contact(
             source, record_id, _at(0), lead_source=f"from {version}" if version else None
@@ -184,6 +209,17 @@ def _record(kind: str, source: str, record_id: str, version: int) -> Record:
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(operations=_OPERATIONS)
+# a pipeline renamed to the upsell title, then its only stage gone, after its deal was snapshotted
+@example(
+    operations=[
+        ("deal", "crm", "a", 0),
+        ("stage", "crm", "a", 0),
+        ("load",),
+        ("stage", "crm", "a", 2),
+        ("load",),
+        ("delete", "stage", "crm", "a"),
+    ]
+)
 # a contact's lead source filled in, then its contact gone, after its deal was snapshotted
 @example(
     operations=[
@@ -197,20 +233,20 @@ def _record(kind: str, source: str, record_id: str, version: int) -> Record:
 def test_every_load_equals_the_live_records(tmp_path: Path, operations: list[tuple]) -> None:  # type: ignore[type-arg]
     """Whatever was stored, changed and deleted between loads, a load gives the live records.
 
-    Source `crm` leaves its deals' lead source to the store, `other` does not.
+    Source `crm` leaves its deals' lead source and kind to the store, `other` does not.
     """
     live: dict[tuple[str, str, str], Record] = {}
     with Store.open(tmp_path / f"{abs(hash(str(operations)))}.db") as store:
-        store.derive("crm", {"lead_source"})
+        store.derive("crm", {"lead_source", "kind"}, {"upsell"})
+        store.derive("other", set(), {"upsell"})
         for operation in operations:
             if operation[0] == "load":
                 _check(store, live)
             elif operation[0] == "delete":
                 _, kind, source, record_id = operation
-                store.commit_page(
-                    source, _page(kind, deleted=frozenset({record_id})), synced_at=SYNCED
-                )
-                live.pop((kind, source, record_id), None)
+                key = _key(kind, record_id)
+                store.commit_page(source, _page(kind, deleted=frozenset({key})), synced_at=SYNCED)
+                live.pop((kind, source, key), None)
             else:
                 kind, source, record_id, version = operation
                 record = _record(kind, source, record_id, version)
@@ -232,12 +268,21 @@ def _check(store: Store, live: dict[tuple[str, str, str], Record]) -> None:
 
 
 def _derived(record: Record, live: dict[tuple[str, str, str], Record]) -> Record:
-    """A deal of `crm` as the KPIs read it: its contact's lead source unless it has its own."""
-    if not isinstance(record, Deal) or record.source != "crm" or record.lead_source is not None:
+    """A deal of `crm` as the KPIs read it: its contact's lead source unless it has its own,
+    and an upsell in a pipeline titled "upsell" by any of its live stages."""
+    if not isinstance(record, Deal) or record.source != "crm":
         return record
-    contact = live.get(("contact", record.source, record.contact_id or ""))
-    assert contact is None or isinstance(contact, Contact)
-    return replace(record, lead_source=None if contact is None else contact.lead_source)
+    if record.lead_source is None:
+        contact = live.get(("contact", record.source, record.contact_id or ""))
+        assert contact is None or isinstance(contact, Contact)
+        record = replace(record, lead_source=None if contact is None else contact.lead_source)
+    titles = {
+        title_key(stage.pipeline_label)
+        for stage in live.values()
+        if isinstance(stage, Stage)
+        and (stage.source, stage.pipeline_id) == (record.source, record.pipeline_id)
+    }
+    return replace(record, kind="upsell") if "upsell" in titles else record
 
 
 def test_a_read_only_store_still_loads(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
