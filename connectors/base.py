@@ -52,7 +52,8 @@ class Connector(Protocol):
     than the connector copying a value that would go stale: `lead_source`, from the deal's
     contact (the connector leaves it unset); `kind`, upsell when the title of the deal's
     pipeline (its stages' `pipeline_label`) is one of the connector's `upsell_pipelines`
-    (see `upsell_pipelines`), else the deal's own.
+    (see `upsell_pipelines`), else the deal's own; `status` (and with it `closed_at`), by
+    the closed and won flags of the deal's stored stage, else the deal's own.
     """
 
     name: str

@@ -9,7 +9,12 @@ per source by `declare`), and the deals' column load derives them (`columns`):
   would;
 - `kind`: a deal is an upsell when its pipeline's title (its stages' `pipeline_label`) is
   one of the source's upsell pipelines (`upsell_pipelines`, compared by `title_key`), else
-  it has its own kind; so the deals of a renamed pipeline follow its new title.
+  it has its own kind; so the deals of a renamed pipeline follow its new title;
+- `status` (and `closed_at` with it): a deal in a live stage is won, lost or open by the
+  stage's `is_won` and `is_closed` (HubSpot's), so a stage closed or reopened later moves
+  its deals; a deal closed so closed at its close date, or else when it last entered its
+  stage, as the pull would say. A deal of no live stage (an archived one), or closed by its
+  stage with no time to have closed at, keeps the status it was pulled with.
 
 Other sources' deals keep their own fields, unset or not.
 
@@ -31,7 +36,8 @@ from sync.store import changes
 
 LEAD_SOURCE = "lead_source"
 KIND = "kind"
-FIELDS = frozenset({LEAD_SOURCE, KIND})
+STATUS = "status"
+FIELDS = frozenset({LEAD_SOURCE, KIND, STATUS})
 """The deal fields a source may leave to the store to derive."""
 
 _DERIVED_LEAD_SOURCE = (
@@ -47,8 +53,38 @@ _DERIVED_KIND = (
     "AND u.title = title_key(s.pipeline_label) WHERE s.deleted = 0) "
     "THEN 'upsell' ELSE kind END AS kind"
 )
+
+
+def _in_stages(where: str) -> str:
+    """Whether the deal's stage is a live one of `where`; the stages found once per load."""
+    return (
+        "(deals.source, deals.pipeline_id, deals.stage_id) IN (SELECT source, pipeline_id, "  # noqa: S608
+        f"stage_id FROM stages WHERE deleted = 0 AND {where})"
+    )
+
+
+# a closed deal closed at its close date, or else when it last entered its stage: the rule
+# of a HubSpot deal the pull finds closed (`connectors.hubspot.records.deal`)
+_CLOSE = (
+    "coalesce(closed_at, expected_close_at, (SELECT v.entered_at FROM stage_visits AS v "
+    "WHERE v.source = deals.source AND v.deal_id = deals.id AND v.stage_id = deals.stage_id "
+    "ORDER BY v.position DESC LIMIT 1))"
+)
+# the live stage's flags decide; a deal of no live stage, or closed by its stage with no
+# time it closed at, keeps the status it was pulled with
+_STATUS = (
+    "CASE WHEN deals.source NOT IN (SELECT source FROM derived WHERE field = 'status') "  # noqa: S608
+    f"THEN status WHEN {_in_stages('is_won')} AND {_CLOSE} IS NOT NULL THEN 'won' "
+    f"WHEN {_in_stages('is_closed AND NOT is_won')} AND {_CLOSE} IS NOT NULL THEN 'lost' "
+    f"WHEN {_in_stages('NOT is_closed')} THEN 'open' ELSE status END"
+)
 _DERIVED: dict[str, dict[str, str]] = {
-    "deals": {LEAD_SOURCE: _DERIVED_LEAD_SOURCE, KIND: _DERIVED_KIND}
+    "deals": {
+        LEAD_SOURCE: _DERIVED_LEAD_SOURCE,
+        KIND: _DERIVED_KIND,
+        STATUS: f"{_STATUS} AS status",
+        "closed_at": f"CASE WHEN {_STATUS} = 'open' THEN NULL ELSE {_CLOSE} END AS closed_at",
+    }
 }
 _LOG_DEALS = (
     f"INSERT INTO {changes.TABLE} (kind, source, id, generation) "  # noqa: S608
@@ -62,7 +98,7 @@ _LOG_PIPELINE_DEALS = (
     f"INSERT INTO {changes.TABLE} (kind, source, id, generation) "  # noqa: S608
     "SELECT 'deal', source, id, ? FROM deals WHERE source = ? "
     "AND pipeline_id IN (SELECT id FROM temp.live_ids) "
-    "AND source IN (SELECT source FROM derived WHERE field = 'kind') "
+    "AND source IN (SELECT source FROM derived WHERE field IN ('kind', 'status')) "
     "ON CONFLICT (kind, source, id) DO UPDATE SET generation = excluded.generation"
 )
 _STAGE_FACTS = (
