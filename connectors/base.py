@@ -48,9 +48,12 @@ class Connector(Protocol):
     """A source of normalized records. `name` is the `source` of every record it yields.
 
     A connector may name, in a `derived` attribute (see `derived_fields`), the deal fields
-    its CRM does not give deals and that the store takes from another record when the KPIs
-    read it (`sync.store.derived`): `lead_source`, from the deal's contact. It leaves them
-    unset rather than copying a value that would go stale.
+    the store takes from another record when the KPIs read it (`sync.store.derived`), rather
+    than the connector copying a value that would go stale: `lead_source`, from the deal's
+    contact (the connector leaves it unset); `kind`, upsell when the title of the deal's
+    pipeline (its stages' `pipeline_label`) is one of the connector's `upsell_pipelines`
+    (see `upsell_pipelines`), else the deal's own; `status` (and with it `closed_at`), by
+    the closed and won flags of the deal's stored stage, else the deal's own.
     """
 
     name: str
@@ -63,3 +66,13 @@ class Connector(Protocol):
 def derived_fields(connector: Connector) -> frozenset[str]:
     """The deal fields `connector` leaves to the store to derive; none unless it says."""
     return frozenset(getattr(connector, "derived", frozenset()))
+
+
+def upsell_pipelines(connector: Connector) -> frozenset[str]:
+    """The `title_key`s of the pipeline titles whose deals are upsells; none unless it says."""
+    return frozenset(map(title_key, getattr(connector, "upsell_pipelines", frozenset())))
+
+
+def title_key(title: str) -> str:
+    """How a pipeline or custom field title is compared: trimmed, case-folded."""
+    return " ".join(title.split()).casefold()

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from connectors.base import Connector, Page, derived_fields
+from connectors.base import Connector, Page, derived_fields, upsell_pipelines
 from connectors.clock import Clock
 from connectors.errors import RunFailure
 from sync.references import ReferenceCheck
@@ -227,7 +227,7 @@ def _pull_one(
     source = connector.name
     if full:
         store.clear_cursors(source)
-    store.derive(source, derived_fields(connector))
+    store.derive(source, derived_fields(connector), upsell_pipelines(connector))
     references = ReferenceCheck(store, source)
     try:
         _pages(store, connector, tally, references, full=full, now=now, progress=progress)

@@ -13,15 +13,17 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from connectors.base import Page, Pulled
+from connectors.base import Page, Pulled, title_key
 from connectors.schema import (
     Contact,
     Deal,
     Record,
+    Stage,
     StageVisit,
     SubscriptionEvent,
     SurveyResponse,
     Ticket,
+    stage_key,
 )
 from kpis.columns import Columns
 from sync.store import SCHEMA_VERSION, Store, changes, snapshot
@@ -142,6 +144,7 @@ def test_a_version_2_store_gets_the_change_log(tmp_path: Path) -> None:
 
 
 _IDS = st.sampled_from(["a", "b", "c", "d"])
+_STAGE_IDS = st.sampled_from(["s0", "s1", "s2", "s3"])
 _SOURCES = st.sampled_from(["crm", "other"])
 _OPERATIONS = st.lists(
     st.one_of(
@@ -150,24 +153,44 @@ _OPERATIONS = st.lists(
         st.tuples(st.just("survey"), _SOURCES, _IDS, st.integers(0, 10)),
         st.tuples(st.just("subscription"), _SOURCES, _IDS, st.integers(0, 3)),
         st.tuples(st.just("contact"), _SOURCES, _IDS, st.integers(0, 3)),
+        st.tuples(st.just("stage"), _SOURCES, _STAGE_IDS, st.integers(0, 8)),
         st.tuples(
             st.just("delete"),
             st.sampled_from(["deal", "ticket", "survey", "contact"]),
             _SOURCES,
             _IDS,
         ),
+        st.tuples(st.just("delete"), st.just("stage"), _SOURCES, _STAGE_IDS),
         st.just(("load",)),
     ),
     max_size=25,
 )
 
+_LABELS = ("Sales", "Upsell", " UPSELL ")
+"""Stage versions' pipeline titles: the last two are the upsell title `crm` names."""
+_FLAGS = ((False, False), (True, True), (True, False))
+"""Stage versions' closed and won flags: open, won, lost."""
+
+
+def _pipeline(version: int) -> str:
+    """Deal versions 0 and 1, in stages s0 and s1, are in p1; the others in p2."""
+    return "p1" if version < 2 else "p2"
+
+
+def _key(kind: str, record_id: str) -> str:
+    if kind == "stage":
+        return stage_key(_pipeline(int(record_id[1:])), record_id)
+    return record_id
+
 
 def _record(kind: str, source: str, record_id: str, version: int) -> Record:
     if kind == "deal":
-        # odd versions name a contact and have no lead source of their own
-        own = None if version % 2 else f"own {version}"
-        contact = {1: "a", 3: "b"}.get(version)
-        return replace(_deal(record_id, version, source), lead_source=own, contact_id=contact)
+        return _deal_of(source, record_id, version)
+    if kind == "stage":
+        closed, won = _FLAGS[version // 3]
+        pipeline_id = _pipeline(int(record_id[1:]))
+        label = _LABELS[version % 3]
+        return Stage(source, pipeline_id, label, record_id, record_id, 0, None, closed, won)
     if kind == "contact":
         return Contact(
             source, record_id, _at(0), lead_source=f"from {version}" if version else None
@@ -180,10 +203,51 @@ def _record(kind: str, source: str, record_id: str, version: int) -> Record:
     return SubscriptionEvent(source, record_id, "news", action, _at(version))
 
 
+def _deal_of(source: str, record_id: str, version: int) -> Deal:
+    """Odd versions name a contact and have no lead source of their own; version 1 has an
+    expected close date, 2 is lost, and 3 is an upsell of its own with no stage history."""
+    deal = replace(
+        _deal(record_id, version, source),
+        pipeline_id=_pipeline(version),
+        lead_source=None if version % 2 else f"own {version}",
+        contact_id={1: "a", 3: "b"}.get(version),
+        kind="upsell" if version == 3 else "new",
+        expected_close_at=_at(9) if version == 1 else None,
+    )
+    if version == 2:
+        return replace(deal, status="lost", closed_at=_at(5))
+    return replace(deal, stage_history=()) if version == 3 else deal
+
+
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(operations=_OPERATIONS)
+# a pipeline renamed to the upsell title, then its only stage gone, after its deal was snapshotted
+@example(
+    operations=[
+        ("deal", "crm", "a", 0),
+        ("stage", "crm", "s0", 0),
+        ("load",),
+        ("stage", "crm", "s0", 2),
+        ("load",),
+        ("delete", "stage", "crm", "s0"),
+    ]
+)
+# a stage won, then lost, after its deal was snapshotted; a deal with no time to close at
+@example(
+    operations=[
+        ("deal", "crm", "a", 0),
+        ("stage", "crm", "s0", 0),
+        ("load",),
+        ("stage", "crm", "s0", 3),
+        ("load",),
+        ("stage", "crm", "s0", 6),
+        ("load",),
+        ("deal", "crm", "b", 3),
+        ("stage", "crm", "s3", 4),
+    ]
+)
 # a contact's lead source filled in, then its contact gone, after its deal was snapshotted
 @example(
     operations=[
@@ -197,20 +261,20 @@ def _record(kind: str, source: str, record_id: str, version: int) -> Record:
 def test_every_load_equals_the_live_records(tmp_path: Path, operations: list[tuple]) -> None:  # type: ignore[type-arg]
     """Whatever was stored, changed and deleted between loads, a load gives the live records.
 
-    Source `crm` leaves its deals' lead source to the store, `other` does not.
+    Source `crm` leaves its deals' lead source, kind and status to the store, `other` does not.
     """
     live: dict[tuple[str, str, str], Record] = {}
     with Store.open(tmp_path / f"{abs(hash(str(operations)))}.db") as store:
-        store.derive("crm", {"lead_source"})
+        store.derive("crm", {"lead_source", "kind", "status"}, {"upsell"})
+        store.derive("other", set(), {"upsell"})
         for operation in operations:
             if operation[0] == "load":
                 _check(store, live)
             elif operation[0] == "delete":
                 _, kind, source, record_id = operation
-                store.commit_page(
-                    source, _page(kind, deleted=frozenset({record_id})), synced_at=SYNCED
-                )
-                live.pop((kind, source, record_id), None)
+                key = _key(kind, record_id)
+                store.commit_page(source, _page(kind, deleted=frozenset({key})), synced_at=SYNCED)
+                live.pop((kind, source, key), None)
             else:
                 kind, source, record_id, version = operation
                 record = _record(kind, source, record_id, version)
@@ -232,12 +296,37 @@ def _check(store: Store, live: dict[tuple[str, str, str], Record]) -> None:
 
 
 def _derived(record: Record, live: dict[tuple[str, str, str], Record]) -> Record:
-    """A deal of `crm` as the KPIs read it: its contact's lead source unless it has its own."""
-    if not isinstance(record, Deal) or record.source != "crm" or record.lead_source is not None:
+    """A deal of `crm` as the KPIs read it: its contact's lead source unless it has its own,
+    an upsell in a pipeline titled "upsell" by any of its live stages, and won, lost or open
+    by its live stage's flags, when closed at a time it can have closed."""
+    if not isinstance(record, Deal) or record.source != "crm":
         return record
-    contact = live.get(("contact", record.source, record.contact_id or ""))
-    assert contact is None or isinstance(contact, Contact)
-    return replace(record, lead_source=None if contact is None else contact.lead_source)
+    if record.lead_source is None:
+        contact = live.get(("contact", record.source, record.contact_id or ""))
+        assert contact is None or isinstance(contact, Contact)
+        record = replace(record, lead_source=None if contact is None else contact.lead_source)
+    stages = [
+        stage
+        for stage in live.values()
+        if isinstance(stage, Stage)
+        and (stage.source, stage.pipeline_id) == (record.source, record.pipeline_id)
+    ]
+    if "upsell" in {title_key(stage.pipeline_label) for stage in stages}:
+        record = replace(record, kind="upsell")
+    return _status(record, [s for s in stages if s.stage_id == record.stage_id])
+
+
+def _status(deal: Deal, stages: list[Stage]) -> Deal:
+    if not stages:
+        return deal
+    (stage,) = stages
+    if not stage.is_closed:
+        return replace(deal, status="open", closed_at=None)
+    entered = [v.entered_at for v in deal.stage_history if v.stage_id == deal.stage_id]
+    close = deal.closed_at or deal.expected_close_at or (entered[-1] if entered else None)
+    if close is None:
+        return deal
+    return replace(deal, status="won" if stage.is_won else "lost", closed_at=close)
 
 
 def test_a_read_only_store_still_loads(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

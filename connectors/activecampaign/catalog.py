@@ -14,8 +14,9 @@ from typing import Any
 
 from connectors.activecampaign.client import AccountClient
 from connectors.activecampaign.normalize import custom_values
-from connectors.activecampaign.settings import FieldMap, title_key
+from connectors.activecampaign.settings import FieldMap
 from connectors.activecampaign.values import BadValue, ref, text
+from connectors.base import title_key
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,6 @@ class Catalog:
 
     client: AccountClient
     fields: FieldMap
-    pipelines: dict[str, str] = field(default_factory=dict)
     stage_pipelines: dict[str, str] = field(default_factory=dict)
     first_stages: set[str] = field(default_factory=set)
     _lists: dict[str, str] | None = field(default=None, repr=False)

@@ -33,7 +33,7 @@ from connectors.activecampaign.resume import (
     stages_cursor,
 )
 from connectors.activecampaign.settings import FieldMap, Options
-from connectors.activecampaign.values import BadValue, ref
+from connectors.activecampaign.values import BadValue
 from connectors.base import Page, Pulled
 from connectors.resume import Run, resumed
 from connectors.schema import Owner, SchemaError, Stage
@@ -44,10 +44,11 @@ class ActiveCampaignConnector:
 
     `now` is the start of the pull (the next incremental pass reads from there); `lookup`
     gives the records stored by earlier pulls, to tell stage and status changes. A deal has
-    no lead source of its own: the store reads its contact's (`derived`).
+    no lead source of its own: the store reads its contact's; nor is it an upsell by its
+    pipeline's title until the store reads that title (`derived`, `upsell_pipelines`).
     """
 
-    derived = frozenset({"lead_source"})
+    derived = frozenset({"lead_source", "kind"})
 
     def __init__(
         self,
@@ -65,6 +66,11 @@ class ActiveCampaignConnector:
         self.fields = fields or FieldMap()
         self.options = options or Options()
         self.lookup = lookup
+
+    @property
+    def upsell_pipelines(self) -> frozenset[str]:
+        """The pipeline titles whose deals are upsells (`connectors.base.upsell_pipelines`)."""
+        return frozenset(self.fields.upsell_pipelines)
 
     def check_access(self) -> Mapping[str, Any]:
         """The user the API key belongs to; `AccessError` saying what to fix."""
@@ -139,16 +145,9 @@ def _read_stages(run: PullContext) -> tuple[Raws, Raws]:
 
 def _stages(run: PullContext, groups: Raws, raws: Raws, cursor: str) -> Page:
     """Every pipeline's stages in one page, which names them all; the run's catalog learns
-    the pipelines, which stage is in which, and each pipeline's first stage."""
+    which stage is in which pipeline, and each pipeline's first stage."""
     catalog = run.catalog
     items = []
-    for raw in groups:
-        try:
-            group_id, title = ref(raw, "id"), raw.get("title")
-        except BadValue:
-            continue
-        if group_id is not None:
-            catalog.pipelines[group_id] = str(title or group_id)
     for raw in raws:
         try:
             (record,) = stages(run.source, groups, [raw])

@@ -149,7 +149,6 @@ def _deals(
             context = DealContext(
                 fields=run.fields,
                 zone=zone,
-                pipelines=run.catalog.pipelines,
                 stage_pipelines=run.catalog.stage_pipelines,
                 first_stages=run.catalog.first_stages,
                 campaigns=campaigns,

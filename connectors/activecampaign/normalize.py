@@ -125,7 +125,6 @@ class DealContext:
 
     fields: FieldMap
     zone: tzinfo
-    pipelines: Mapping[str, str]
     stage_pipelines: Mapping[str, str]
     first_stages: Collection[str]
     campaigns: Mapping[str, str]
@@ -168,9 +167,9 @@ def deal(source: str, raw: Raw, context: DealContext) -> Deal:
         # a deal has no source of its own: the store derives its contact's when the KPIs
         # read it, so a source filled in later still counts (`sync.store.derived`)
         lead_source=None,
-        kind="upsell"
-        if context.fields.is_upsell(context.pipelines.get(pipeline_id), values.get("upsell"))
-        else "new",
+        # the deal's own kind: the store makes a deal of an upsell pipeline an upsell when the
+        # KPIs read it, so a renamed pipeline's deals follow (`sync.store.derived`)
+        kind="upsell" if context.fields.is_upsell(None, values.get("upsell")) else "new",
         lost_reason=values.get("lost_reason") if now.status == "lost" else None,
         campaign=_campaign(values.get("campaign"), context.campaigns),
         closed_at=history.closed_at,

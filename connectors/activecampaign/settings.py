@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from urllib.parse import urlsplit
 
+from connectors.base import title_key
+
 API_PATH = "/api/3"
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
@@ -35,17 +37,13 @@ def normalize_base_url(value: str) -> str:
     return text
 
 
-def title_key(title: str) -> str:
-    """How a custom field title or pipeline title is compared: trimmed, case-folded."""
-    return " ".join(title.split()).casefold()
-
-
 @dataclass(frozen=True)
 class FieldMap:
     """Custom field titles holding what the KPIs need, and which deals are upsells.
 
     A deal is an upsell when its pipeline's title is in `upsell_pipelines`, or else when its
-    `upsell_field` holds one of `upsell_values`.
+    `upsell_field` holds one of `upsell_values`. The connector applies only the second; the
+    store the first, when the KPIs read it, so a renamed pipeline counts (`derived`).
     """
 
     lost_reason: str | None = "Lost Reason"

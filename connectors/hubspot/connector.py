@@ -65,8 +65,11 @@ class HubSpotConnector:
     modification times, see `streams.py`); `now`, the pull's start, schedules the
     subscription sweep (`sweep.py`) and names the run a killed pull resumes (`resume.py`);
     None never sweeps and keeps nothing for a resume; `pacers` keeps the account's pacing
-    across runs (see `HubSpotApi`).
+    across runs (see `HubSpotApi`). A deal's status, and so its close time, follows its
+    stage's closed and won flags as the store holds them when the KPIs read it (`derived`).
     """
+
+    derived = frozenset({"status"})
 
     def __init__(
         self,

@@ -91,6 +91,8 @@ def deal(
         if props.text("hs_is_closed") == "true":
             status = "won" if props.text("hs_is_closed_won") == "true" else "lost"
     elif stage.is_closed:
+        # as the stage says now; the store re-reads the stage's flags when the KPIs read the
+        # deal, so a stage closed or reopened later moves its deals (`sync.store.derived`)
         status = "won" if stage.is_won else "lost"
     history = journeys.visits(raw, props, stage_ids, current=stage_id)
     close_date = props.instant("closedate")

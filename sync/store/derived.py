@@ -1,27 +1,43 @@
 """Fields the store derives when the KPIs read it, so that they follow the record they come from.
 
-A connector whose deals have no lead source of their own (ActiveCampaign) says so
-(`Connector.derived`, recorded per source by `declare`) and leaves the field unset; the
-store then reads such a deal's lead source as its contact's (`columns`). Taken when the
-columns are read, a contact that arrives after its deal, or whose lead source is filled in
-later, reaches the deal's KPIs at the next load; copied when the deal was read, it never
-would. Other sources' deals keep their own lead source, unset or not.
+A connector says which deal fields it leaves to the store (`Connector.derived`, recorded
+per source by `declare`), and the deals' column load derives them (`columns`):
 
-The columnar snapshot holds the derived value, so a commit of contacts logs the deals that
-take their lead source from them as changed (`log_deals_of`), and the next load reads those
-deals again; an index of deals by contact finds them without a pass over every deal. A
-source that starts or stops deriving drops the snapshot.
+- `lead_source`: a deal with none of its own (ActiveCampaign's never have one) reads its
+  contact's, so a contact that arrives after its deal, or whose lead source is filled in
+  later, reaches the deal's KPIs at the next load; copied when the deal was read, it never
+  would;
+- `kind`: a deal is an upsell when its pipeline's title (its stages' `pipeline_label`) is
+  one of the source's upsell pipelines (`upsell_pipelines`, compared by `title_key`), else
+  it has its own kind; so the deals of a renamed pipeline follow its new title;
+- `status` (and `closed_at` with it): a deal in a live stage is won, lost or open by the
+  stage's `is_won` and `is_closed` (HubSpot's), so a stage closed or reopened later moves
+  its deals; a deal closed so closed at its close date, or else when it last entered its
+  stage, as the pull would say. A deal of no live stage (an archived one), or closed by its
+  stage with no time to have closed at, keeps the status it was pulled with.
+
+Other sources' deals keep their own fields, unset or not.
+
+The columnar snapshot holds the derived values, so a commit of contacts logs the deals that
+take their lead source from them as changed (`log_deals_of`), and a commit of stages that
+changes a pipeline's stages logs that pipeline's deals (`log_deals_of_pipelines`); the next
+load reads those deals again. Indexes of deals by contact and by pipeline find them without
+a pass over every deal. A source that starts or stops deriving, or names other upsell
+pipelines, drops the snapshot.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 
+from connectors.base import title_key
 from sync.store import changes
 
 LEAD_SOURCE = "lead_source"
-FIELDS = frozenset({LEAD_SOURCE})
+KIND = "kind"
+STATUS = "status"
+FIELDS = frozenset({LEAD_SOURCE, KIND, STATUS})
 """The deal fields a source may leave to the store to derive."""
 
 _DERIVED_LEAD_SOURCE = (
@@ -30,7 +46,46 @@ _DERIVED_LEAD_SOURCE = (
     "WHERE c.source = deals.source AND c.id = deals.contact_id AND c.deleted = 0)) "
     "AS lead_source"
 )
-_DERIVED: dict[str, dict[str, str]] = {"deals": {LEAD_SOURCE: _DERIVED_LEAD_SOURCE}}
+# the pipelines of upsell titles, found once per load rather than once per deal
+_DERIVED_KIND = (
+    "CASE WHEN (deals.source, deals.pipeline_id) IN (SELECT s.source, s.pipeline_id "
+    "FROM stages AS s JOIN upsell_pipelines AS u ON u.source = s.source "
+    "AND u.title = title_key(s.pipeline_label) WHERE s.deleted = 0) "
+    "THEN 'upsell' ELSE kind END AS kind"
+)
+
+
+def _in_stages(where: str) -> str:
+    """Whether the deal's stage is a live one of `where`; the stages found once per load."""
+    return (
+        "(deals.source, deals.pipeline_id, deals.stage_id) IN (SELECT source, pipeline_id, "  # noqa: S608
+        f"stage_id FROM stages WHERE deleted = 0 AND {where})"
+    )
+
+
+# a closed deal closed at its close date, or else when it last entered its stage: the rule
+# of a HubSpot deal the pull finds closed (`connectors.hubspot.records.deal`)
+_CLOSE = (
+    "coalesce(closed_at, expected_close_at, (SELECT v.entered_at FROM stage_visits AS v "
+    "WHERE v.source = deals.source AND v.deal_id = deals.id AND v.stage_id = deals.stage_id "
+    "ORDER BY v.position DESC LIMIT 1))"
+)
+# the live stage's flags decide; a deal of no live stage, or closed by its stage with no
+# time it closed at, keeps the status it was pulled with
+_STATUS = (
+    "CASE WHEN deals.source NOT IN (SELECT source FROM derived WHERE field = 'status') "  # noqa: S608
+    f"THEN status WHEN {_in_stages('is_won')} AND {_CLOSE} IS NOT NULL THEN 'won' "
+    f"WHEN {_in_stages('is_closed AND NOT is_won')} AND {_CLOSE} IS NOT NULL THEN 'lost' "
+    f"WHEN {_in_stages('NOT is_closed')} THEN 'open' ELSE status END"
+)
+_DERIVED: dict[str, dict[str, str]] = {
+    "deals": {
+        LEAD_SOURCE: _DERIVED_LEAD_SOURCE,
+        KIND: _DERIVED_KIND,
+        STATUS: f"{_STATUS} AS status",
+        "closed_at": f"CASE WHEN {_STATUS} = 'open' THEN NULL ELSE {_CLOSE} END AS closed_at",
+    }
+}
 _LOG_DEALS = (
     f"INSERT INTO {changes.TABLE} (kind, source, id, generation) "  # noqa: S608
     "SELECT 'deal', source, id, ? FROM deals WHERE source = ? AND lead_source IS NULL "
@@ -38,6 +93,25 @@ _LOG_DEALS = (
     "AND source IN (SELECT source FROM derived WHERE field = 'lead_source') "
     "ON CONFLICT (kind, source, id) DO UPDATE SET generation = excluded.generation"
 )
+
+_LOG_PIPELINE_DEALS = (
+    f"INSERT INTO {changes.TABLE} (kind, source, id, generation) "  # noqa: S608
+    "SELECT 'deal', source, id, ? FROM deals WHERE source = ? "
+    "AND pipeline_id IN (SELECT id FROM temp.live_ids) "
+    "AND source IN (SELECT source FROM derived WHERE field IN ('kind', 'status')) "
+    "ON CONFLICT (kind, source, id) DO UPDATE SET generation = excluded.generation"
+)
+_STAGE_FACTS = (
+    "SELECT pipeline_id, stage_id, pipeline_label, is_closed, is_won FROM stages "
+    "WHERE source = ? AND deleted = 0"
+)
+StageFacts = Mapping[str, frozenset[tuple[object, ...]]]
+"""What the deals of each pipeline derive from: its live stages' ids, labels and flags."""
+
+
+def functions(db: sqlite3.Connection) -> None:
+    """The SQL functions the derived columns call, on every connection that loads."""
+    db.create_function("title_key", 1, title_key, deterministic=True)
 
 
 def create(db: sqlite3.Connection) -> None:
@@ -49,23 +123,39 @@ def create(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS deals_by_contact ON deals (source, contact_id)")
 
 
+def create_upsell_pipelines(db: sqlite3.Connection) -> None:
+    """The sources' upsell pipeline titles and the index of deals by pipeline (version 5)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS upsell_pipelines (source TEXT NOT NULL, "
+        "title TEXT NOT NULL, PRIMARY KEY (source, title)) WITHOUT ROWID"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS deals_by_pipeline ON deals (source, pipeline_id)")
+
+
 def columns(table: str, names: Iterable[str]) -> str:
     """The select list of `names` of `table`, with the derived ones derived."""
     derived = _DERIVED.get(table, {})
     return ", ".join(derived.get(name, name) for name in names)
 
 
-def declare(db: sqlite3.Connection, source: str, fields: Iterable[str]) -> None:
-    """Within a write transaction: the fields `source` leaves to the store from now on."""
+def declare(
+    db: sqlite3.Connection, source: str, fields: Iterable[str], upsell: Collection[str] = ()
+) -> None:
+    """Within a write transaction: the fields `source` leaves to the store from now on, and
+    the `title_key`s of its upsell pipelines (kept only while it derives `kind`)."""
     wanted = set(fields)
     unknown = wanted - FIELDS
     if unknown:
         raise ValueError(f"{source}: the store derives no field {', '.join(sorted(unknown))}")
+    titles = {title_key(title) for title in upsell} if KIND in wanted else set()
     rows = db.execute("SELECT field FROM derived WHERE source = ?", (source,))
-    if {str(name) for (name,) in rows} == wanted:
+    stored = db.execute("SELECT title FROM upsell_pipelines WHERE source = ?", (source,))
+    if {str(name) for (name,) in rows} == wanted and {str(t) for (t,) in stored} == titles:
         return
     db.execute("DELETE FROM derived WHERE source = ?", (source,))
     db.executemany("INSERT INTO derived VALUES (?, ?)", ((source, name) for name in wanted))
+    db.execute("DELETE FROM upsell_pipelines WHERE source = ?", (source,))
+    db.executemany("INSERT INTO upsell_pipelines VALUES (?, ?)", ((source, t) for t in titles))
     # every deal of the source may read otherwise now
     changes.drop_snapshot(db)
 
@@ -78,4 +168,32 @@ def log_deals_of(db: sqlite3.Connection, source: str, contact_ids: Iterable[str]
     ids = ((contact_id,) for contact_id in set(contact_ids))
     db.executemany("INSERT INTO temp.live_ids (id) VALUES (?)", ids)
     db.execute(_LOG_DEALS, (changes.current(db), source))
+    db.execute("DELETE FROM temp.live_ids")
+
+
+def stage_facts(db: sqlite3.Connection, source: str) -> StageFacts:
+    """Within a commit of stages, before it: what each pipeline's deals derive from."""
+    if not changes.has_snapshot(db):
+        return {}
+    facts: dict[str, set[tuple[object, ...]]] = {}
+    for pipeline_id, *rest in db.execute(_STAGE_FACTS, (source,)):
+        facts.setdefault(str(pipeline_id), set()).add(tuple(rest))
+    return {pipeline_id: frozenset(found) for pipeline_id, found in facts.items()}
+
+
+def log_deals_of_pipelines(db: sqlite3.Connection, source: str, before: StageFacts) -> None:
+    """Within a commit of stages, after it: log the deals of the pipelines it changed.
+
+    Stages are read whole on every pull, so only a pipeline whose stages now differ from
+    `before` (renamed, a stage added, gone or re-flagged) has its deals read again.
+    """
+    if not changes.has_snapshot(db):
+        return
+    after = stage_facts(db, source)
+    moved = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+    if not moved:
+        return
+    db.execute("DELETE FROM temp.live_ids")
+    db.executemany("INSERT INTO temp.live_ids (id) VALUES (?)", ((p,) for p in moved))
+    db.execute(_LOG_PIPELINE_DEALS, (changes.current(db), source))
     db.execute("DELETE FROM temp.live_ids")

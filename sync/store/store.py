@@ -47,7 +47,7 @@ from sync.store.tables import (
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 ContactScope: TypeAlias = Literal["all", "customers"]
 
 _BUSY_TIMEOUT_MS = 30_000
@@ -140,6 +140,7 @@ def _create(db: sqlite3.Connection) -> None:
         db.execute(sql.create)
     db.execute(visits.CREATE)
     derived.create(db)
+    derived.create_upsell_pipelines(db)
     changes.create(db)
     db.execute(_CURSORS_DDL)
     db.execute(runs.CREATE)
@@ -150,6 +151,7 @@ _UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: visits.upgrade_from_json,
     2: changes.create,
     3: derived.create,
+    4: derived.create_upsell_pipelines,
 }
 assert set(_UPGRADES) == set(range(1, SCHEMA_VERSION))
 
@@ -176,6 +178,7 @@ class Store:
             if mode != "wal":
                 logger.warning("%s: WAL journal unavailable here, using %s", path, mode)
             db.execute("PRAGMA synchronous = NORMAL")
+            derived.functions(db)
             store = cls(db, path)
             store._migrate()
             db.execute("CREATE TEMP TABLE IF NOT EXISTS live_ids (id TEXT PRIMARY KEY)")
@@ -305,10 +308,13 @@ class Store:
         )
         return {str(pipeline_id) for (pipeline_id,) in rows}
 
-    def derive(self, source: str, fields: Collection[str]) -> None:
-        """Record the deal fields `source` leaves to the store to derive (`sync.store.derived`)."""
+    def derive(
+        self, source: str, fields: Collection[str], upsell_pipelines: Collection[str] = ()
+    ) -> None:
+        """Record the deal fields `source` leaves to the store to derive, and the titles of
+        its upsell pipelines (`sync.store.derived`)."""
         with self._transaction() as db:
-            derived.declare(db, source, fields)
+            derived.declare(db, source, fields, upsell_pipelines)
 
     def clear_cursors(self, source: str) -> None:
         """Forget where `source` got to, so that its next pull starts from the beginning."""
@@ -329,6 +335,7 @@ class Store:
         with self._transaction() as db:
             rows = [self._row(source, page, item, stamp) for item in page.items]
             before = self._stored_state(db, page, source)
+            facts = derived.stage_facts(db, source) if page.kind == Stage.KIND else None
             db.executemany(sql.upsert, rows)
             if page.kind == Deal.KIND:
                 visits.replace(db, (cast(Deal, item.record) for item in page.items))
@@ -345,6 +352,8 @@ class Store:
             changes.log(db, page.kind, source, [*touched, *page.deleted, *gone])
             if page.kind == Contact.KIND:
                 derived.log_deals_of(db, source, [*touched, *page.deleted, *gone])
+            if facts is not None:
+                derived.log_deals_of_pipelines(db, source, facts)
             if page.cursor is not None:
                 db.execute(
                     "INSERT INTO cursors (source, stream, cursor, updated_at) VALUES (?, ?, ?, ?)"
