@@ -33,7 +33,9 @@ class Page:
     of the stream (`Record.KIND`). `deleted` lists ids of that kind gone at the source;
     `live_ids`, when not None, is the complete set of ids that still exist there, so every
     other stored record of that kind and source is marked deleted. `cursor` is stored after
-    the page is committed; None leaves the stored cursor as it is.
+    the page is committed; None leaves the stored cursor as it is. `campaigns`, when not
+    None, is the source's whole campaign list (name by id), which the store keeps for the
+    deals that derive their campaign's name (`sync.store.derived`).
     """
 
     stream: str
@@ -42,6 +44,7 @@ class Page:
     deleted: tuple[str, ...] = ()
     live_ids: frozenset[str] | None = None
     cursor: str | None = None
+    campaigns: Mapping[str, str] | None = None
 
 
 class Connector(Protocol):
@@ -53,7 +56,9 @@ class Connector(Protocol):
     contact (the connector leaves it unset); `kind`, upsell when the title of the deal's
     pipeline (its stages' `pipeline_label`) is one of the connector's `upsell_pipelines`
     (see `upsell_pipelines`), else the deal's own; `status` (and with it `closed_at`), by
-    the closed and won flags of the deal's stored stage, else the deal's own.
+    the closed and won flags of the deal's stored stage, else the deal's own; `campaign`,
+    the name the source's campaign list (`Page.campaigns`) has for the id the deal holds,
+    else the deal's own.
     """
 
     name: str

@@ -24,9 +24,10 @@ from sync.store import Store
 from tests.fixtures.activecampaign.fake import NOW, FakeAccount, FakeSession, connector, deal_rows
 
 PAGE_SIZE = 20
-# the users' page and closing page, the stages, the contacts and their events, the deals
-# pass's start, then three pages of the activity log: the kill falls inside the log
-INTERRUPTED_AFTER = 9
+# the users' page and closing page, the stages, the contacts and their events, the campaign
+# list, the deals pass's start, then three pages of the activity log: the kill falls inside
+# the log
+INTERRUPTED_AFTER = 10
 
 
 def _account() -> FakeAccount:

@@ -4,7 +4,7 @@ constant, however long its deal activity log.
 As `test_hubspot_resume_cost.py`: the pull runs in a subprocess whose session logs each call
 and each commit, is killed after a share of a clean run's calls, and is resumed here. The
 calls wasted may be those the kill lost plus `CONSTANT`: the deal custom field definitions
-and the campaign names, which a resumed pass reads again when it first needs them.
+and the campaign names, which a resumed deals pass reads again.
 """
 
 from __future__ import annotations

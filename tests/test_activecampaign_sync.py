@@ -95,7 +95,9 @@ def test_custom_fields_fill_lost_reason_campaign_kind_and_close_date(
     won, lost, seats, addon = (_deal(store, i) for i in ("101", "102", "103", "104"))
     assert lost.lost_reason == "Price"
     assert won.lost_reason is None
-    assert (won.campaign, lost.campaign) == ("Spring Launch", "Trade fair")
+    assert (won.campaign, lost.campaign) == ("7", "Trade fair"), "the field's value is stored"
+    campaigns = {deal.id: deal.campaign for deal in store.load_dataset().deals}
+    assert (campaigns["101"], campaigns["102"]) == ("Spring Launch", "Trade fair")
     assert seats.expected_close_at == datetime(2026, 12, 15, tzinfo=UTC)
     assert (seats.kind, addon.kind) == ("new", "upsell"), "a deal's own kind, by its field"
     kinds = {deal.id: deal.kind for deal in store.load_dataset().deals}
@@ -240,9 +242,11 @@ def test_a_second_sync_reads_only_what_changed(account: FakeAccount, store: Stor
         "/contacts",
         "/lists",
         "/dealCustomFieldMeta",
+        "/campaigns",
         "/deals",
     ], "the reference data, then one page each of what changed; the newest change is read "
-    "again, and Bob's list memberships with it name their lists"
+    "again, Bob's list memberships with it name their lists, and a renamed campaign would "
+    "reach the deals"
     assert store.counts()["deals"] == 5
 
 

@@ -154,6 +154,7 @@ _OPERATIONS = st.lists(
         st.tuples(st.just("subscription"), _SOURCES, _IDS, st.integers(0, 3)),
         st.tuples(st.just("contact"), _SOURCES, _IDS, st.integers(0, 3)),
         st.tuples(st.just("stage"), _SOURCES, _STAGE_IDS, st.integers(0, 8)),
+        st.tuples(st.just("campaigns"), _SOURCES, st.integers(0, 3)),
         st.tuples(
             st.just("delete"),
             st.sampled_from(["deal", "ticket", "survey", "contact"]),
@@ -170,6 +171,13 @@ _LABELS = ("Sales", "Upsell", " UPSELL ")
 """Stage versions' pipeline titles: the last two are the upsell title `crm` names."""
 _FLAGS = ((False, False), (True, True), (True, False))
 """Stage versions' closed and won flags: open, won, lost."""
+_CAMPAIGN_LISTS: tuple[dict[str, str], ...] = (
+    {},
+    {"k0": "Alpha"},
+    {"k0": "Beta", "k1": "Alpha"},
+    {"k1": "Gamma"},
+)
+"""Campaign list versions: a deal's campaign field holds id `k0` or `k1` by its version."""
 
 
 def _pipeline(version: int) -> str:
@@ -213,6 +221,7 @@ def _deal_of(source: str, record_id: str, version: int) -> Deal:
         contact_id={1: "a", 3: "b"}.get(version),
         kind="upsell" if version == 3 else "new",
         expected_close_at=_at(9) if version == 1 else None,
+        campaign=f"k{version % 2}",
     )
     if version == 2:
         return replace(deal, status="lost", closed_at=_at(5))
@@ -248,6 +257,17 @@ def _deal_of(source: str, record_id: str, version: int) -> Deal:
         ("stage", "crm", "s3", 4),
     ]
 )
+# a campaign named, renamed, then gone from the list, after its deal was snapshotted
+@example(
+    operations=[
+        ("deal", "crm", "a", 0),
+        ("campaigns", "crm", 1),
+        ("load",),
+        ("campaigns", "crm", 2),
+        ("load",),
+        ("campaigns", "crm", 3),
+    ]
+)
 # a contact's lead source filled in, then its contact gone, after its deal was snapshotted
 @example(
     operations=[
@@ -261,15 +281,22 @@ def _deal_of(source: str, record_id: str, version: int) -> Deal:
 def test_every_load_equals_the_live_records(tmp_path: Path, operations: list[tuple]) -> None:  # type: ignore[type-arg]
     """Whatever was stored, changed and deleted between loads, a load gives the live records.
 
-    Source `crm` leaves its deals' lead source, kind and status to the store, `other` does not.
+    Source `crm` leaves its deals' lead source, kind, status and campaign to the store,
+    `other` does not.
     """
     live: dict[tuple[str, str, str], Record] = {}
+    lists: dict[str, dict[str, str]] = {}
     with Store.open(tmp_path / f"{abs(hash(str(operations)))}.db") as store:
-        store.derive("crm", {"lead_source", "kind", "status"}, {"upsell"})
+        store.derive("crm", {"lead_source", "kind", "status", "campaign"}, {"upsell"})
         store.derive("other", set(), {"upsell"})
         for operation in operations:
             if operation[0] == "load":
-                _check(store, live)
+                _check(store, live, lists)
+            elif operation[0] == "campaigns":
+                _, source, version = operation
+                names = _CAMPAIGN_LISTS[version]
+                store.commit_page(source, Page("c", "deal", campaigns=names), synced_at=SYNCED)
+                lists[source] = names
             elif operation[0] == "delete":
                 _, kind, source, record_id = operation
                 key = _key(kind, record_id)
@@ -280,10 +307,12 @@ def test_every_load_equals_the_live_records(tmp_path: Path, operations: list[tup
                 record = _record(kind, source, record_id, version)
                 store.commit_page(source, _page(kind, record), synced_at=SYNCED)
                 live[(kind, source, record.id)] = record
-        _check(store, live)
+        _check(store, live, lists)
 
 
-def _check(store: Store, live: dict[tuple[str, str, str], Record]) -> None:
+def _check(
+    store: Store, live: dict[tuple[str, str, str], Record], lists: dict[str, dict[str, str]]
+) -> None:
     data = store.load_dataset()
     for kind, loaded in (
         ("deal", data.deals),
@@ -291,16 +320,22 @@ def _check(store: Store, live: dict[tuple[str, str, str], Record]) -> None:
         ("survey", data.surveys),
         ("subscription", data.subscriptions),
     ):
-        expected = [_derived(live[key], live) for key in sorted(k for k in live if k[0] == kind)]
+        keys = sorted(k for k in live if k[0] == kind)
+        expected = [_derived(live[key], live, lists.get(key[1], {})) for key in keys]
         assert list(loaded) == expected, kind
 
 
-def _derived(record: Record, live: dict[tuple[str, str, str], Record]) -> Record:
+def _derived(
+    record: Record, live: dict[tuple[str, str, str], Record], names: dict[str, str]
+) -> Record:
     """A deal of `crm` as the KPIs read it: its contact's lead source unless it has its own,
-    an upsell in a pipeline titled "upsell" by any of its live stages, and won, lost or open
-    by its live stage's flags, when closed at a time it can have closed."""
+    an upsell in a pipeline titled "upsell" by any of its live stages, won, lost or open by
+    its live stage's flags, when closed at a time it can have closed, and of the campaign
+    the source's last list names for its campaign id, else of the id."""
     if not isinstance(record, Deal) or record.source != "crm":
         return record
+    campaign = record.campaign or ""
+    record = replace(record, campaign=names.get(campaign, campaign))
     if record.lead_source is None:
         contact = live.get(("contact", record.source, record.contact_id or ""))
         assert contact is None or isinstance(contact, Contact)

@@ -45,10 +45,11 @@ class ActiveCampaignConnector:
     `now` is the start of the pull (the next incremental pass reads from there); `lookup`
     gives the records stored by earlier pulls, to tell stage and status changes. A deal has
     no lead source of its own: the store reads its contact's; nor is it an upsell by its
-    pipeline's title until the store reads that title (`derived`, `upsell_pipelines`).
+    pipeline's title until the store reads that title, nor does it name its email campaign
+    until the store reads the campaign list (`derived`, `upsell_pipelines`).
     """
 
-    derived = frozenset({"lead_source", "kind"})
+    derived = frozenset({"lead_source", "kind", "campaign"})
 
     def __init__(
         self,

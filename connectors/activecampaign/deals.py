@@ -33,6 +33,7 @@ from connectors.clock import due
 from connectors.schema import Deal, SchemaError
 
 STREAM = "deals"
+CAMPAIGNS = "campaigns"
 ORDER = {"orders[cdate]": "ASC"}
 
 
@@ -61,8 +62,10 @@ class _Ids:
 
 
 def deal_pages(run: PullContext, position: Position, cursors: Mapping[str, str]) -> Iterator[Page]:
-    """The pages of one pass over the deals from `position` on, then a sweep if one is due;
-    `cursors` are the source's, where a full pass keeps its activity log (`activity_log`)."""
+    """The campaign list, then the pages of one pass over the deals from `position` on, then
+    a sweep if one is due; `cursors` are the source's, where a full pass keeps its activity
+    log (`activity_log`)."""
+    yield from campaigns(run)
     full = position.updated_after is None
     changes: Mapping[str, list[dict[str, Any]]] = {}
     log_pages = 0
@@ -139,7 +142,6 @@ def _deals(
     activities: Mapping[str, list[dict[str, Any]]],
 ) -> list[Pulled]:
     values, data = _values(run, page)
-    campaigns = _campaigns(run, values)
     items: list[Pulled] = []
     zone = run.options.timezone
     for raw in records:
@@ -151,7 +153,6 @@ def _deals(
                 zone=zone,
                 stage_pipelines=run.catalog.stage_pipelines,
                 first_stages=run.catalog.first_stages,
-                campaigns=campaigns,
                 values=values.get(deal_id, {}),
                 changes=[c for c in (change_of(a, zone) for a in own) if c is not None],
                 previous=run.stored_deal(deal_id) if deal_id else None,
@@ -183,8 +184,9 @@ def _values(
     return custom_values(side_loaded, wanted, **DEAL_VALUE_KEYS), data
 
 
-def _campaigns(run: PullContext, values: Mapping[str, dict[str, str]]) -> Mapping[str, str]:
-    """Campaign names by id, read only when a campaign field holds an id."""
-    if any(v.get("campaign", "").isdigit() for v in values.values()):
-        return run.catalog.campaign_names()
-    return {}
+def campaigns(run: PullContext) -> Iterator[Page]:
+    """The account's email campaigns, name by id, when a campaign field is mapped: read whole
+    on every pull that reads deals (a call per 100 campaigns), so a renamed campaign's deals
+    show its new name at the next load (`sync.store.derived`)."""
+    if "campaign" in run.catalog.deal_fields().values():
+        yield Page(CAMPAIGNS, Deal.KIND, campaigns=run.catalog.campaign_names())

@@ -127,7 +127,6 @@ class DealContext:
     zone: tzinfo
     stage_pipelines: Mapping[str, str]
     first_stages: Collection[str]
-    campaigns: Mapping[str, str]
     values: Mapping[str, str] = field(default_factory=dict)
     changes: Sequence[Change] = ()
     previous: Deal | None = None
@@ -171,7 +170,10 @@ def deal(source: str, raw: Raw, context: DealContext) -> Deal:
         # KPIs read it, so a renamed pipeline's deals follow (`sync.store.derived`)
         kind="upsell" if context.fields.is_upsell(None, values.get("upsell")) else "new",
         lost_reason=values.get("lost_reason") if now.status == "lost" else None,
-        campaign=_campaign(values.get("campaign"), context.campaigns),
+        # the field's value, an email campaign's id or a name: the store names the campaign
+        # of an id when the KPIs read it, so a renamed campaign's deals follow
+        # (`sync.store.derived`)
+        campaign=values.get("campaign"),
         closed_at=history.closed_at,
         expected_close_at=_date_value(values.get("expected_close"), context.zone),
         probability=_probability(raw),
@@ -184,13 +186,6 @@ def _amount(raw: Raw) -> Decimal | None:
     # counts as "no amount", which keeps it out of sums and averages of value
     value = cents(raw, "value")
     return None if value is None or value == 0 else value
-
-
-def _campaign(value: str | None, campaigns: Mapping[str, str]) -> str | None:
-    """A campaign field holding an email campaign's id names the campaign; else it is a name."""
-    if value is None:
-        return None
-    return campaigns.get(value, value)
 
 
 def _date_value(value: str | None, zone: tzinfo) -> datetime | None:

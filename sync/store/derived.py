@@ -14,7 +14,10 @@ per source by `declare`), and the deals' column load derives them (`columns`):
   stage's `is_won` and `is_closed` (HubSpot's), so a stage closed or reopened later moves
   its deals; a deal closed so closed at its close date, or else when it last entered its
   stage, as the pull would say. A deal of no live stage (an archived one), or closed by its
-  stage with no time to have closed at, keeps the status it was pulled with.
+  stage with no time to have closed at, keeps the status it was pulled with;
+- `campaign`: a deal keeps the campaign's id as its source gives it, and reads the name the
+  source's campaign list has for that id (`name_campaigns`, the list each pull hands over),
+  else the id itself; so a renamed campaign's deals show under its new name.
 
 Other sources' deals keep their own fields, unset or not.
 
@@ -23,7 +26,8 @@ take their lead source from them as changed (`log_deals_of`), and a commit of st
 changes a pipeline's stages logs that pipeline's deals (`log_deals_of_pipelines`); the next
 load reads those deals again. Indexes of deals by contact and by pipeline find them without
 a pass over every deal. A source that starts or stops deriving, or names other upsell
-pipelines, drops the snapshot.
+pipelines, drops the snapshot. A campaign list that names a campaign otherwise (renamed,
+added, gone) logs that campaign's deals, found by an index of deals by campaign.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ from sync.store import changes
 LEAD_SOURCE = "lead_source"
 KIND = "kind"
 STATUS = "status"
-FIELDS = frozenset({LEAD_SOURCE, KIND, STATUS})
+CAMPAIGN = "campaign"
+FIELDS = frozenset({LEAD_SOURCE, KIND, STATUS, CAMPAIGN})
 """The deal fields a source may leave to the store to derive."""
 
 _DERIVED_LEAD_SOURCE = (
@@ -45,6 +50,11 @@ _DERIVED_LEAD_SOURCE = (
     "JOIN derived AS f ON f.source = c.source AND f.field = 'lead_source' "
     "WHERE c.source = deals.source AND c.id = deals.contact_id AND c.deleted = 0)) "
     "AS lead_source"
+)
+_DERIVED_CAMPAIGN = (
+    "coalesce((SELECT n.name FROM campaign_names AS n "
+    "JOIN derived AS f ON f.source = n.source AND f.field = 'campaign' "
+    "WHERE n.source = deals.source AND n.id = deals.campaign), campaign) AS campaign"
 )
 # the pipelines of upsell titles, found once per load rather than once per deal
 _DERIVED_KIND = (
@@ -82,6 +92,7 @@ _DERIVED: dict[str, dict[str, str]] = {
     "deals": {
         LEAD_SOURCE: _DERIVED_LEAD_SOURCE,
         KIND: _DERIVED_KIND,
+        CAMPAIGN: _DERIVED_CAMPAIGN,
         STATUS: f"{_STATUS} AS status",
         "closed_at": f"CASE WHEN {_STATUS} = 'open' THEN NULL ELSE {_CLOSE} END AS closed_at",
     }
@@ -99,6 +110,13 @@ _LOG_PIPELINE_DEALS = (
     "SELECT 'deal', source, id, ? FROM deals WHERE source = ? "
     "AND pipeline_id IN (SELECT id FROM temp.live_ids) "
     "AND source IN (SELECT source FROM derived WHERE field IN ('kind', 'status')) "
+    "ON CONFLICT (kind, source, id) DO UPDATE SET generation = excluded.generation"
+)
+_LOG_CAMPAIGN_DEALS = (
+    f"INSERT INTO {changes.TABLE} (kind, source, id, generation) "  # noqa: S608
+    "SELECT 'deal', source, id, ? FROM deals WHERE source = ? "
+    "AND campaign IN (SELECT id FROM temp.live_ids) "
+    "AND source IN (SELECT source FROM derived WHERE field = 'campaign') "
     "ON CONFLICT (kind, source, id) DO UPDATE SET generation = excluded.generation"
 )
 _STAGE_FACTS = (
@@ -132,6 +150,15 @@ def create_upsell_pipelines(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS deals_by_pipeline ON deals (source, pipeline_id)")
 
 
+def create_campaign_names(db: sqlite3.Connection) -> None:
+    """The sources' campaign names by id and the index of deals by campaign (version 6)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS campaign_names (source TEXT NOT NULL, id TEXT NOT NULL, "
+        "name TEXT NOT NULL, PRIMARY KEY (source, id)) WITHOUT ROWID"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS deals_by_campaign ON deals (source, campaign)")
+
+
 def columns(table: str, names: Iterable[str]) -> str:
     """The select list of `names` of `table`, with the derived ones derived."""
     derived = _DERIVED.get(table, {})
@@ -156,6 +183,8 @@ def declare(
     db.executemany("INSERT INTO derived VALUES (?, ?)", ((source, name) for name in wanted))
     db.execute("DELETE FROM upsell_pipelines WHERE source = ?", (source,))
     db.executemany("INSERT INTO upsell_pipelines VALUES (?, ?)", ((source, t) for t in titles))
+    if CAMPAIGN not in wanted:
+        db.execute("DELETE FROM campaign_names WHERE source = ?", (source,))
     # every deal of the source may read otherwise now
     changes.drop_snapshot(db)
 
@@ -196,4 +225,25 @@ def log_deals_of_pipelines(db: sqlite3.Connection, source: str, before: StageFac
     db.execute("DELETE FROM temp.live_ids")
     db.executemany("INSERT INTO temp.live_ids (id) VALUES (?)", ((p,) for p in moved))
     db.execute(_LOG_PIPELINE_DEALS, (changes.current(db), source))
+    db.execute("DELETE FROM temp.live_ids")
+
+
+def name_campaigns(db: sqlite3.Connection, source: str, names: Mapping[str, str]) -> None:
+    """Within a commit: `names` is the whole campaign list of `source` now (name by id); the
+    deals of every campaign it names otherwise than the stored list are logged as changed."""
+    rows = db.execute("SELECT id, name FROM campaign_names WHERE source = ?", (source,))
+    stored = {str(campaign_id): str(name) for campaign_id, name in rows}
+    moved = {i for i in stored.keys() | names.keys() if stored.get(i) != names.get(i)}
+    if not moved:
+        return
+    db.execute("DELETE FROM campaign_names WHERE source = ?", (source,))
+    db.executemany(
+        "INSERT INTO campaign_names VALUES (?, ?, ?)",
+        ((source, campaign_id, name) for campaign_id, name in names.items()),
+    )
+    if not changes.has_snapshot(db):
+        return
+    db.execute("DELETE FROM temp.live_ids")
+    db.executemany("INSERT INTO temp.live_ids (id) VALUES (?)", ((i,) for i in moved))
+    db.execute(_LOG_CAMPAIGN_DEALS, (changes.current(db), source))
     db.execute("DELETE FROM temp.live_ids")

@@ -47,7 +47,7 @@ from sync.store.tables import (
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 ContactScope: TypeAlias = Literal["all", "customers"]
 
 _BUSY_TIMEOUT_MS = 30_000
@@ -141,6 +141,7 @@ def _create(db: sqlite3.Connection) -> None:
     db.execute(visits.CREATE)
     derived.create(db)
     derived.create_upsell_pipelines(db)
+    derived.create_campaign_names(db)
     changes.create(db)
     db.execute(_CURSORS_DDL)
     db.execute(runs.CREATE)
@@ -152,6 +153,7 @@ _UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: changes.create,
     3: derived.create,
     4: derived.create_upsell_pipelines,
+    5: derived.create_campaign_names,
 }
 assert set(_UPGRADES) == set(range(1, SCHEMA_VERSION))
 
@@ -354,6 +356,8 @@ class Store:
                 derived.log_deals_of(db, source, [*touched, *page.deleted, *gone])
             if facts is not None:
                 derived.log_deals_of_pipelines(db, source, facts)
+            if page.campaigns is not None:
+                derived.name_campaigns(db, source, page.campaigns)
             if page.cursor is not None:
                 db.execute(
                     "INSERT INTO cursors (source, stream, cursor, updated_at) VALUES (?, ?, ?, ?)"
@@ -518,6 +522,7 @@ class Store:
                 if live:
                     removed[table.name] = int(live)
             visits.forget(db, source)
+            db.execute("DELETE FROM campaign_names WHERE source = ?", (source,))
             db.execute("DELETE FROM cursors WHERE source = ?", (source,))
         return removed
 
