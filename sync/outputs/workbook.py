@@ -48,10 +48,30 @@ _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 STATUS_STYLE_PREFIX = "status:"
 # a change for the better or the worse, a period still running, a sample too small to trust
 GOOD, BAD, PARTIAL, LOW_SAMPLE = "good", "bad", "partial", "low sample"
-# semantic cell styles; each writer picks its colours (green, amber, red, grey for statuses)
+# semantic cell styles, each shown in the same colour by both writers (`STYLE_COLOURS`)
 CELL_STYLES: frozenset[str] = frozenset(
     {GOOD, BAD, PARTIAL, LOW_SAMPLE, *(f"{STATUS_STYLE_PREFIX}{s}" for s in GOAL_STATUSES)}
 )
+# Excel's own Good / Neutral / Bad cell-style colours, and a light grey for "nothing yet"
+_GREEN, _AMBER, _RED, _GREY = "C6EFCE", "FFEB9C", "FFC7CE", "E7E6E6"
+STYLE_COLOURS: Mapping[str, str] = MappingProxyType(
+    {
+        GOOD: _GREEN,
+        BAD: _RED,
+        LOW_SAMPLE: _AMBER,
+        PARTIAL: _GREY,
+        f"{STATUS_STYLE_PREFIX}achieved": _GREEN,
+        f"{STATUS_STYLE_PREFIX}on track": _GREEN,
+        f"{STATUS_STYLE_PREFIX}at risk": _AMBER,
+        f"{STATUS_STYLE_PREFIX}off track": _RED,
+        f"{STATUS_STYLE_PREFIX}missed": _RED,
+        f"{STATUS_STYLE_PREFIX}too early": _GREY,
+        f"{STATUS_STYLE_PREFIX}no data": _GREY,
+    }
+)
+"""The `RRGGBB` fill of each semantic style, in the .xlsx and in Sheets alike."""
+HIGHLIGHT_COLOUR = "FFF2CC"
+"""The fill of a highlighted cell (the bottleneck stage)."""
 CHART_ROWS = 18  # sheet rows each chart takes under the grid, gap included
 
 

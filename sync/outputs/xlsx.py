@@ -47,18 +47,15 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from connectors.errors import RunFailure
-from sync.outputs.workbook import BAD as BAD_STYLE
-from sync.outputs.workbook import GOOD as GOOD_STYLE
 from sync.outputs.workbook import (
-    LOW_SAMPLE,
-    PARTIAL,
+    HIGHLIGHT_COLOUR,
+    STYLE_COLOURS,
     CellValue,
     Chart,
     FormatKind,
     Tab,
     Workbook,
     parse_format,
-    status_style,
 )
 from sync.outputs.xlsx_sparklines import add_sparklines
 from sync.private import private_file, private_folder
@@ -79,27 +76,16 @@ PATTERNS: dict[FormatKind, str] = {
     "datetime": 'yyyy-mm-dd hh:mm:ss "UTC"',
     "text": "@",
 }
-HIGHLIGHT = PatternFill(fill_type="solid", start_color="FFF2CC", end_color="FFF2CC")
 
 
 def _fill(rgb: str) -> PatternFill:
     return PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
 
 
-# Excel's own Good / Neutral / Bad cell-style colours, and a light grey for "nothing yet"
-GOOD, NEUTRAL, BAD, QUIET = _fill("C6EFCE"), _fill("FFEB9C"), _fill("FFC7CE"), _fill("E7E6E6")
+HIGHLIGHT = _fill(HIGHLIGHT_COLOUR)
+
 STYLE_FILLS: dict[str, PatternFill] = {
-    GOOD_STYLE: GOOD,
-    BAD_STYLE: BAD,
-    LOW_SAMPLE: NEUTRAL,
-    PARTIAL: QUIET,
-    status_style("achieved"): GOOD,
-    status_style("on track"): GOOD,
-    status_style("at risk"): NEUTRAL,
-    status_style("off track"): BAD,
-    status_style("missed"): BAD,
-    status_style("too early"): QUIET,
-    status_style("no data"): QUIET,
+    style: _fill(colour) for style, colour in STYLE_COLOURS.items()
 }
 CHART_HEIGHT_CM = 8.5  # CHART_ROWS sheet rows of the default 15 pt, less a gap
 CHART_WIDTH_CM = 18

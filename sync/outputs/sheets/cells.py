@@ -8,20 +8,12 @@ dates and instants as serial numbers, and the number formats make them readable.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeAlias
 
-from sync.outputs.workbook import BAD as BAD_STYLE
-from sync.outputs.workbook import GOOD as GOOD_STYLE
-from sync.outputs.workbook import (
-    LOW_SAMPLE,
-    PARTIAL,
-    CellValue,
-    FormatKind,
-    parse_format,
-    status_style,
-)
+from sync.outputs.workbook import Cell, CellValue, FormatKind, parse_format
 
 SheetValue: TypeAlias = str | int | float
 Json: TypeAlias = dict[str, Any]
@@ -90,22 +82,6 @@ def rgb(hex_colour: str) -> Json:
     return {"red": round(red, 4), "green": round(green, 4), "blue": round(blue, 4)}
 
 
-# the .xlsx's fills: Excel's Good / Neutral / Bad cell styles, a grey for "nothing yet"
-GOOD, NEUTRAL, BAD, QUIET = "C6EFCE", "FFEB9C", "FFC7CE", "E7E6E6"
-STYLE_COLOURS: dict[str, str] = {
-    GOOD_STYLE: GOOD,
-    BAD_STYLE: BAD,
-    LOW_SAMPLE: NEUTRAL,
-    PARTIAL: QUIET,
-    status_style("achieved"): GOOD,
-    status_style("on track"): GOOD,
-    status_style("at risk"): NEUTRAL,
-    status_style("off track"): BAD,
-    status_style("missed"): BAD,
-    status_style("too early"): QUIET,
-    status_style("no data"): QUIET,
-}
-HIGHLIGHT = "FFF2CC"
 HEADER_FILL = "F3F3F3"
 
 
@@ -139,3 +115,18 @@ def a1_range(title: str, rows: int, columns: int) -> str:
 def pixels(characters: int) -> int:
     """A column width in pixels for a width in characters, as the .xlsx sets it."""
     return characters * 7 + 10
+
+
+def row_spans(cells: Iterable[Cell]) -> Iterator[tuple[int, int, int]]:
+    """Cells as `(row, first column, end column)` spans of adjacent cells; pass the cells
+    transposed, `(column, row)`, for spans of adjacent rows in a column."""
+    marked = set(cells)
+    for row in sorted({r for r, _ in marked}):
+        columns = sorted(c for r, c in marked if r == row)
+        first = previous = columns[0]
+        for column in columns[1:]:
+            if column != previous + 1:
+                yield row, first, previous + 1
+                first = column
+            previous = column
+        yield row, first, previous + 1

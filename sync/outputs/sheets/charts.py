@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sync.outputs.sheets.cells import STYLE_COLOURS, Json, grid_range, rgb
+from sync.outputs.sheets.cells import Json, grid_range, rgb, row_spans
 from sync.outputs.sheets.layout import TabPlan
-from sync.outputs.workbook import CHART_ROWS, STATUS_STYLE_PREFIX, Cell, Chart, Tab
+from sync.outputs.workbook import CHART_ROWS, STATUS_STYLE_PREFIX, STYLE_COLOURS, Chart, Tab
 
 ROW_PIXELS = 21  # Sheets' default row height
 CHART_WIDTH = 720
@@ -95,7 +95,7 @@ def status_rules(tab: Tab, sheet_id: int) -> list[Json]:
             {
                 "ranges": [
                     grid_range(sheet_id, (first + 1, last + 1), (column, column + 1))
-                    for column, first, last in _column_spans(cells)
+                    for column, first, last in row_spans((c, r) for r, c in cells)
                 ],
                 "booleanRule": {
                     "condition": {
@@ -122,16 +122,3 @@ def rule_requests(plan: TabPlan) -> Iterator[Json]:
         yield {"deleteConditionalFormatRule": {"sheetId": sheet, "index": index}}
     for index in range(held, len(wanted)):
         yield {"addConditionalFormatRule": {"index": index, "rule": wanted[index]}}
-
-
-def _column_spans(cells: list[Cell]) -> Iterator[tuple[int, int, int]]:
-    """Cells as `(column, first row, end row)` spans of adjacent rows."""
-    for column in sorted({c for _, c in cells}):
-        rows = sorted(r for r, c in cells if c == column)
-        first = previous = rows[0]
-        for row in rows[1:]:
-            if row != previous + 1:
-                yield column, first, previous + 1
-                first = row
-            previous = row
-        yield column, first, previous + 1

@@ -12,16 +12,16 @@ from collections.abc import Iterator
 
 from sync.outputs.sheets.cells import (
     HEADER_FILL,
-    HIGHLIGHT,
     Json,
     grid_range,
     number_format,
     pixels,
     rgb,
+    row_spans,
 )
 from sync.outputs.sheets.layout import TabPlan
 from sync.outputs.sheets.marks import sparkline_cells, style_fills
-from sync.outputs.workbook import Cell, Tab
+from sync.outputs.workbook import HIGHLIGHT_COLOUR, Tab
 
 LINE_PIXELS = 21  # Sheets' default row height: one line of the default font
 
@@ -83,7 +83,7 @@ def _formats(plan: TabPlan) -> Iterator[Json]:
                 "userEnteredFormat.numberFormat",
             )
     # spans down a column: the row spans of the cells with rows and columns swapped
-    for column, first, last in _row_spans(frozenset((c, r) for r, c in tab.fit.wrapped)):
+    for column, first, last in row_spans(frozenset((c, r) for r, c in tab.fit.wrapped)):
         yield _repeat(
             grid_range(sheet, (first + 1, last + 1), (column, column + 1)),
             {"wrapStrategy": "WRAP"},
@@ -95,10 +95,10 @@ def _formats(plan: TabPlan) -> Iterator[Json]:
             {"textFormat": {"bold": True}},
             "userEnteredFormat.textFormat.bold",
         )
-    for row, first, last in _row_spans(tab.highlights):
+    for row, first, last in row_spans(tab.highlights):
         yield _repeat(
             grid_range(sheet, (row + 1, row + 2), (first, last)),
-            {"backgroundColor": rgb(HIGHLIGHT)},
+            {"backgroundColor": rgb(HIGHLIGHT_COLOUR)},
             "userEnteredFormat.backgroundColor",
         )
     yield from style_fills(tab, sheet)
@@ -159,19 +159,6 @@ def _runs(tab: Tab, column: int, data_rows: int) -> Iterator[tuple[int, int, str
         if row == data_rows or fmt(row) != fmt(start):
             yield start, row, fmt(start)
             start = row
-
-
-def _row_spans(cells: frozenset[Cell]) -> Iterator[tuple[int, int, int]]:
-    """Marked cells as `(row, first column, end column)` spans of adjacent cells."""
-    for row in sorted({r for r, _ in cells}):
-        columns = sorted(c for r, c in cells if r == row)
-        first = previous = columns[0]
-        for column in columns[1:]:
-            if column != previous + 1:
-                yield row, first, previous + 1
-                first = column
-            previous = column
-        yield row, first, previous + 1
 
 
 def _width_runs(widths: tuple[int, ...]) -> Iterator[tuple[int, int, int]]:

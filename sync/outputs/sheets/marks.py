@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sync.outputs.sheets.cells import STYLE_COLOURS, Json, column_letters, grid_range, rgb
-from sync.outputs.workbook import STATUS_STYLE_PREFIX, Cell, Sparkline, Tab
+from sync.outputs.sheets.cells import Json, column_letters, grid_range, rgb
+from sync.outputs.workbook import STATUS_STYLE_PREFIX, STYLE_COLOURS, Cell, Sparkline, Tab
 
 
 def style_fills(tab: Tab, sheet_id: int) -> Iterator[Json]:
