@@ -13,10 +13,13 @@ machine's clock, which measures an hour's gap well enough.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 FRESH = timedelta(hours=1)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +60,20 @@ def resumed(cursor: str | None, now: datetime, checked: str = "") -> Run | None:
     if run is None or run.finished or run.checked != checked:
         return None
     return run if timedelta(0) <= now - run.started < FRESH else None
+
+
+def keep(run: Run, names: Sequence[str], parts: Sequence[Any]) -> str:
+    """A cursor holding reference data as `run` read it: each of `parts` (JSON) by its name."""
+    return json.dumps({"run": run.mark, **dict(zip(names, parts, strict=True))})
+
+
+def parts_kept(cursor: str | None, run: Run, kind: type[T], *names: str) -> tuple[T, ...] | None:
+    """The parts `names` of a `keep` cursor, each a `kind`, when `run` wrote it; else None."""
+    try:
+        data = json.loads(cursor or "")
+        if data["run"] != run.mark:
+            return None
+        parts = tuple(data[name] for name in names)
+    except (ValueError, TypeError, KeyError):
+        return None
+    return parts if all(isinstance(part, kind) for part in parts) else None

@@ -71,7 +71,8 @@ class Reference:
 
 
 def references(record: Record) -> Iterator[Reference]:
-    """The references `record` makes; a deal's stage only once its pipeline is known."""
+    """The references `record` makes; a deal's stage is one too, which `finish` leaves
+    unnamed when the deal's pipeline is unknown."""
     if isinstance(record, Deal):
         yield Reference(record, "pipeline_id", record.pipeline_id, PIPELINE, record.pipeline_id)
         key = stage_key(record.pipeline_id, record.stage_id)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connectors.resume import FRESH, Run, resumed
+from connectors.resume import FRESH, Run, keep, parts_kept, resumed
 
 STARTED = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 RUN = Run(STARTED, "scopes")
@@ -44,3 +44,21 @@ def test_a_pull_resumes_only_a_fresh_unfinished_run_of_the_same_checks(
     cursor: str | None, later: timedelta, expected: Run | None
 ) -> None:
     assert resumed(cursor, STARTED + later, "scopes") == expected
+
+
+@pytest.mark.parametrize(
+    ("cursor", "kind", "expected"),
+    [
+        (keep(RUN, ("a", "b"), ({"x": 1}, {})), dict, ({"x": 1}, {})),
+        (keep(Run(STARTED + timedelta(minutes=1)), ("a", "b"), ({}, {})), dict, None),
+        (keep(RUN, ("a", "b"), ([], {})), dict, None),
+        (keep(RUN, ("a",), ({},)), dict, None),
+        ("not json", dict, None),
+        (None, dict, None),
+    ],
+    ids=["as-kept", "another-run", "a-part-of-another-kind", "a-part-missing", "garbled", "none"],
+)
+def test_reference_data_is_reused_only_from_the_run_that_kept_it(
+    cursor: str | None, kind: type, expected: tuple[object, ...] | None
+) -> None:
+    assert parts_kept(cursor, RUN, kind, "a", "b") == expected

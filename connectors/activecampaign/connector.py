@@ -24,19 +24,14 @@ from connectors.activecampaign.cursor import plan
 from connectors.activecampaign.deals import STREAM as DEALS
 from connectors.activecampaign.deals import deal_pages
 from connectors.activecampaign.normalize import owner, stages
-from connectors.activecampaign.resume import (
-    OWNERS,
-    STAGES,
-    Raws,
-    ended_in,
-    kept_stages,
-    stages_cursor,
-)
+from connectors.activecampaign.resume import OWNERS, PARTS, STAGES, ended_in
 from connectors.activecampaign.settings import FieldMap, Options
 from connectors.activecampaign.values import BadValue
 from connectors.base import Page, Pulled
-from connectors.resume import Run, resumed
+from connectors.resume import Run, keep, parts_kept, resumed
 from connectors.schema import Owner, SchemaError, Stage
+
+Raws = list[dict[str, Any]]
 
 
 class ActiveCampaignConnector:
@@ -92,10 +87,10 @@ class ActiveCampaignConnector:
         this = interrupted or Run(self.now)
         if interrupted is None:
             yield from _owners(run, this.encode())
-        kept = None if interrupted is None else kept_stages(cursors, this)
+        kept = None if interrupted is None else parts_kept(cursors.get(STAGES), this, list, *PARTS)
         groups, raws = kept or _read_stages(run)
         # built either way: building it fills the run's pipeline catalog
-        stages_page = _stages(run, groups, raws, stages_cursor(this, groups, raws))
+        stages_page = _stages(run, groups, raws, keep(this, PARTS, (groups, raws)))
         if kept is None:
             yield stages_page
 

@@ -10,10 +10,7 @@ log is kept by `activity_log`.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from connectors.activecampaign.cursor import Position
 from connectors.clock import due
@@ -21,26 +18,8 @@ from connectors.resume import Run
 
 OWNERS = "owners"
 STAGES = "stages"
-
-Raws = list[dict[str, Any]]
-
-
-def stages_cursor(run: Run, groups: Raws, stages: Raws) -> str:
-    return json.dumps({"run": run.mark, "dealGroups": groups, "dealStages": stages})
-
-
-def kept_stages(cursors: Mapping[str, str], run: Run) -> tuple[Raws, Raws] | None:
-    """The pipelines and stages `run` read, when its stages page was committed."""
-    try:
-        data = json.loads(cursors.get(STAGES) or "")
-        if data["run"] != run.mark:
-            return None
-        groups, stages = data["dealGroups"], data["dealStages"]
-    except (ValueError, TypeError, KeyError):
-        return None
-    if isinstance(groups, list) and isinstance(stages, list):
-        return groups, stages
-    return None
+PARTS = ("dealGroups", "dealStages")
+"""The parts of the stages cursor: the pipelines and the stages, as ActiveCampaign sent them."""
 
 
 def ended_in(cursor: str | None, run: Run, now: datetime, sweep_days: int) -> bool:

@@ -39,11 +39,11 @@ from connectors.hubspot.journeys import STAGE, entered_properties, timing_proper
 from connectors.hubspot.options import DEFAULTS, HubSpotOptions
 from connectors.hubspot.paging import list_pages
 from connectors.hubspot.pipelines import Pipelines
-from connectors.hubspot.resume import OWNERS
+from connectors.hubspot.resume import OWNERS, PIPELINES, STAGES
 from connectors.hubspot.streams import ObjectStream, StreamSync, no_companions
 from connectors.hubspot.sweep import STREAM as SWEEP_STREAM
 from connectors.hubspot.sweep import sweep_pages
-from connectors.resume import Run, resumed
+from connectors.resume import Run, keep, parts_kept, resumed
 from connectors.schema import Contact, Owner, Stage, SubscriptionEvent
 
 __all__ = ["HubSpotConnector"]
@@ -106,7 +106,7 @@ class HubSpotConnector:
             access.require(self.api, self.options)
             run = None if self.now is None else Run(self.now, checked)
             yield from self._owners(None if run is None else run.encode())
-        kept = None if run is None else resume.kept_pipelines(cursors, run)
+        kept = None if run is None else parts_kept(cursors.get(STAGES), run, dict, *PIPELINES)
         deals, tickets = kept or (
             self.api.get(pipelines_path(DEALS.object_type)),
             self.api.get(pipelines_path(TICKETS.object_type)),
@@ -114,8 +114,8 @@ class HubSpotConnector:
         deal_pipelines, ticket_pipelines = Pipelines(deals), Pipelines(tickets)
         if kept is None:
             stages = tuple(deal_pipelines.records(self.name))
-            cursor = None if run is None else resume.pipelines_cursor(run, deals, tickets)
-            yield Page(resume.STAGES, Stage.KIND, stages, live_ids=frozenset(), cursor=cursor)
+            cursor = None if run is None else keep(run, PIPELINES, (deals, tickets))
+            yield Page(STAGES, Stage.KIND, stages, live_ids=frozenset(), cursor=cursor)
         overlap_ms = self.options.search_overlap_minutes * 60_000
         mark = None if run is None else run.mark
         for stream in self._streams(deal_pipelines, ticket_pipelines):

@@ -18,39 +18,17 @@ whose pass ended in that run, so it costs the page it lost plus a constant. A pu
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from connectors.hubspot.access import Probe
-from connectors.resume import Run
 
 OWNERS = "owners"
 STAGES = "stages"
+PIPELINES = ("deals", "tickets")
+"""The parts of the stages cursor: the deal and the ticket pipelines, as HubSpot sent them."""
 
 
 def scopes(probes: Sequence[Probe]) -> str:
     """A short digest of the probes a run sends: another configuration asks for others."""
     text = "\n".join(f"{probe.scope} {probe.method} {probe.path}" for probe in probes)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def pipelines_cursor(run: Run, deals: Mapping[str, Any], tickets: Mapping[str, Any]) -> str:
-    """The stages cursor: both pipelines' bodies, as the run read them."""
-    return json.dumps({"run": run.mark, "deals": deals, "tickets": tickets})
-
-
-def kept_pipelines(
-    cursors: Mapping[str, str], run: Run
-) -> tuple[Mapping[str, Any], Mapping[str, Any]] | None:
-    """The deal and ticket pipelines `run` read, when its stages page was committed."""
-    try:
-        data = json.loads(cursors.get(STAGES) or "")
-        if data["run"] != run.mark:
-            return None
-        deals, tickets = data["deals"], data["tickets"]
-    except (ValueError, TypeError, KeyError):
-        return None
-    if isinstance(deals, dict) and isinstance(tickets, dict):
-        return deals, tickets
-    return None
