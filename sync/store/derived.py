@@ -193,11 +193,7 @@ def log_deals_of(db: sqlite3.Connection, source: str, contact_ids: Iterable[str]
     """Within a commit of contacts: log the deals deriving from them as changed too."""
     if not changes.has_snapshot(db):
         return
-    db.execute("DELETE FROM temp.live_ids")
-    ids = ((contact_id,) for contact_id in set(contact_ids))
-    db.executemany("INSERT INTO temp.live_ids (id) VALUES (?)", ids)
-    db.execute(_LOG_DEALS, (changes.current(db), source))
-    db.execute("DELETE FROM temp.live_ids")
+    _log(db, _LOG_DEALS, source, set(contact_ids))
 
 
 def stage_facts(db: sqlite3.Connection, source: str) -> StageFacts:
@@ -222,10 +218,7 @@ def log_deals_of_pipelines(db: sqlite3.Connection, source: str, before: StageFac
     moved = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
     if not moved:
         return
-    db.execute("DELETE FROM temp.live_ids")
-    db.executemany("INSERT INTO temp.live_ids (id) VALUES (?)", ((p,) for p in moved))
-    db.execute(_LOG_PIPELINE_DEALS, (changes.current(db), source))
-    db.execute("DELETE FROM temp.live_ids")
+    _log(db, _LOG_PIPELINE_DEALS, source, moved)
 
 
 def name_campaigns(db: sqlite3.Connection, source: str, names: Mapping[str, str]) -> None:
@@ -243,7 +236,13 @@ def name_campaigns(db: sqlite3.Connection, source: str, names: Mapping[str, str]
     )
     if not changes.has_snapshot(db):
         return
+    _log(db, _LOG_CAMPAIGN_DEALS, source, moved)
+
+
+def _log(db: sqlite3.Connection, statement: str, source: str, keys: Iterable[str]) -> None:
+    """Run one of the `_LOG_*` statements for `source` over `keys` (the contacts, pipelines
+    or campaigns that changed), held in `temp.live_ids` for the statement's subquery."""
     db.execute("DELETE FROM temp.live_ids")
-    db.executemany("INSERT INTO temp.live_ids (id) VALUES (?)", ((i,) for i in moved))
-    db.execute(_LOG_CAMPAIGN_DEALS, (changes.current(db), source))
+    db.executemany("INSERT INTO temp.live_ids (id) VALUES (?)", ((key,) for key in keys))
+    db.execute(statement, (changes.current(db), source))
     db.execute("DELETE FROM temp.live_ids")
