@@ -16,7 +16,7 @@ from kpis.results import Number, ResultRow, Unit
 from sync.outputs.workbook import BAD, GOOD, unit_text, whole_currency_format
 
 # below this many samples (deals, customers, answers, tickets) a number is marked as resting
-# on little evidence and its changes get no colour: docs/sheets.md, Dashboard
+# on little evidence and its changes get no colour: docs/kpis.md, Dashboard and Goals tabs
 LOW_SAMPLE_N = 30
 MISSING = "—"
 UP, DOWN = "▲", "▼"
