@@ -9,6 +9,9 @@ from typing import Literal, TypeAlias
 from kpis.periods import Period
 
 Unit: TypeAlias = Literal["ratio", "currency", "days", "hours", "score", "count"]
+# totals and averages change by a share of what they were; a rate or a score changes by
+# points, and a relative change of a rate (a 10 % rate up 10 %) reads as a change of points
+RELATIVE_UNITS: frozenset[Unit] = frozenset({"currency", "days", "hours", "count"})
 Number: TypeAlias = int | float | Decimal
 
 ALL = "all"

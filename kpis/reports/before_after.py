@@ -20,12 +20,9 @@ from kpis.dataset import Dataset
 from kpis.engine import compute
 from kpis.periods import Period, custom, local_midnight
 from kpis.reports import local_date
-from kpis.results import ALL, Number, ResultRow, Unit
+from kpis.results import ALL, RELATIVE_UNITS, Number, ResultRow, Unit
 from kpis.settings import KpiSettings
 
-# totals and averages change by a share of what they were; a rate or a score changes by
-# points, and a relative change of a rate (a 10 % rate up 10 %) reads as a change of points
-RELATIVE_UNITS: frozenset[Unit] = frozenset({"currency", "days", "hours", "count"})
 _DAY_SECONDS = 86_400
 
 

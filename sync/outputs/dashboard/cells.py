@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from kpis.catalog import KPIS
-from kpis.results import Number, ResultRow, Unit
+from kpis.results import RELATIVE_UNITS, Number, ResultRow, Unit
 from sync.outputs.workbook import BAD, GOOD, unit_text, whole_currency_format
 
 # below this many samples (deals, customers, answers, tickets) a number is marked as resting
@@ -69,7 +69,7 @@ def _measure(value: Decimal, prior: Decimal, unit: Unit, currency: str) -> tuple
     difference = value - prior
     if unit == "ratio":
         return difference * 100, " pp", 1
-    if unit == "score":
+    if unit not in RELATIVE_UNITS:
         return difference, " pts", 0
     if prior != 0:
         return difference / abs(prior) * 100, " %", 1
