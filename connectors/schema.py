@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, TypeAlias, Union, get_args, get_origin
@@ -161,6 +161,43 @@ class StageVisit:
 
 
 @dataclass(frozen=True, slots=True)
+class DealVersion:
+    """One state of a deal, from `valid_from` until `valid_to` (None while it is the state).
+
+    The fields are those whose change makes a version (`docs/kpis.md`, The pipeline's
+    memory), with `closed_at` beside `status`. A deal's versions are its recorded history:
+    the store adds one when a sync sees these fields change, and a connector whose API keeps
+    property history (HubSpot) gives the versions from before the first sync.
+    """
+
+    valid_from: datetime
+    valid_to: datetime | None
+    pipeline_id: str
+    stage_id: str
+    status: DealStatus
+    amount: Decimal | None = None
+    currency: str | None = None
+    owner_id: str | None = None
+    closed_at: datetime | None = None
+    expected_close_at: datetime | None = None
+    probability: float | None = None
+
+    def state(self) -> tuple[object, ...]:
+        """What a new version must differ in: every field but the validity."""
+        return (
+            self.pipeline_id,
+            self.stage_id,
+            self.status,
+            self.amount,
+            self.currency,
+            self.owner_id,
+            self.closed_at,
+            self.expected_close_at,
+            self.probability,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Deal(_Record):
     """An opportunity in a pipeline.
 
@@ -188,6 +225,7 @@ class Deal(_Record):
     expected_close_at: datetime | None = None
     probability: float | None = None
     stage_history: tuple[StageVisit, ...] = ()
+    versions: tuple[DealVersion, ...] = ()
 
     def __post_init__(self) -> None:
         _require(self.KIND, self.id, "id", self.id)
@@ -208,6 +246,61 @@ class Deal(_Record):
         if self.probability is not None and not 0 <= self.probability <= 1:
             raise self._fail("probability", f"must be between 0 and 1 (got {self.probability})")
         self._set("stage_history", tuple(self._checked_visits()))
+        self._set("versions", tuple(self._checked_versions()))
+
+    def version(self, valid_from: datetime) -> DealVersion:
+        """The deal's present state as a version starting at `valid_from`."""
+        return DealVersion(
+            valid_from=valid_from,
+            valid_to=None,
+            pipeline_id=self.pipeline_id,
+            stage_id=self.stage_id,
+            status=self.status,
+            amount=self.amount,
+            currency=self.currency,
+            owner_id=self.owner_id,
+            closed_at=self.closed_at,
+            expected_close_at=self.expected_close_at,
+            probability=self.probability,
+        )
+
+    def _checked_versions(self) -> list[DealVersion]:
+        """The versions in UTC and in order, each ending where the next starts, the last open."""
+        checked: list[DealVersion] = []
+        for version in sorted(self.versions, key=lambda v: v.valid_from):
+            kind, key = self.KIND, self.id
+            start = _utc(kind, key, "versions.valid_from", version.valid_from)
+            end = _utc(kind, key, "versions.valid_to", version.valid_to)
+            assert start is not None
+            if end is not None and end < start:
+                raise self._fail(
+                    "versions",
+                    f"a version ends {end.isoformat()} before it starts {start.isoformat()}",
+                )
+            if checked and checked[-1].valid_to != start:
+                raise self._fail(
+                    "versions",
+                    f"the version from {start.isoformat()} does not start where "
+                    "the one before it ends",
+                )
+            if version.status not in DEAL_STATUSES:
+                raise self._fail(
+                    "versions.status", f"must be open, won or lost (got {version.status!r})"
+                )
+            checked.append(
+                replace(
+                    version,
+                    valid_from=start,
+                    valid_to=end,
+                    closed_at=_utc(kind, key, "versions.closed_at", version.closed_at),
+                    expected_close_at=_utc(
+                        kind, key, "versions.expected_close_at", version.expected_close_at
+                    ),
+                )
+            )
+        if checked and checked[-1].valid_to is not None:
+            raise self._fail("versions", "the last version must still hold (no valid_to)")
+        return checked
 
     def _check_money(self) -> None:
         if self.currency is not None:

@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from connectors.schema import Contact, Deal, StageVisit, SubscriptionEvent, SurveyResponse, Ticket
+from connectors.schema import (
+    Contact,
+    Deal,
+    DealVersion,
+    StageVisit,
+    SubscriptionEvent,
+    SurveyResponse,
+    Ticket,
+)
 from kpis.columns import (
     Columns,
     ContactColumns,
@@ -40,21 +48,32 @@ def records(table: RecordColumns) -> list[Any]:
     ]
 
 
-def deal_at(deals: DealColumns, visits: Sequence[StageVisit], at: int) -> Deal:
-    """The deal at position `at`, with its stage history `visits`."""
+def deal_at(
+    deals: DealColumns,
+    visits: Sequence[StageVisit],
+    at: int,
+    versions: Sequence[DealVersion] = (),
+) -> Deal:
+    """The deal at position `at`, with its stage history `visits` and its `versions`."""
     values = {c.name: value_at(c.kind, getattr(deals, c.name), at) for c in deals.fields()}
-    deal: Deal = _new(Deal, values | {"stage_history": tuple(visits)})
+    deal: Deal = _new(Deal, values | {"stage_history": tuple(visits), "versions": tuple(versions)})
     return deal
 
 
 def deal_records(columns: Columns) -> list[Deal]:
-    """Every deal as a record, with its stage history."""
+    """Every deal as a record, with its stage history and its versions."""
     history: list[list[StageVisit]] = [[] for _ in range(len(columns.deals))]
     for deal, visit in zip(columns.visits.deal.tolist(), records(columns.visits), strict=True):
         history[deal].append(visit)
+    recorded: list[list[DealVersion]] = [[] for _ in range(len(columns.deals))]
+    for deal, version in zip(
+        columns.versions.deal.tolist(), records(columns.versions), strict=True
+    ):
+        recorded[deal].append(version)
     deals: list[Deal] = records(columns.deals)
-    for deal, visits in zip(deals, history, strict=True):
+    for deal, visits, versions in zip(deals, history, recorded, strict=True):
         object.__setattr__(deal, "stage_history", tuple(visits))
+        object.__setattr__(deal, "versions", tuple(versions))
     return deals
 
 

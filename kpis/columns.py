@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import Field, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar, Self, TypeAlias, cast
+from typing import Any, ClassVar, Self, TypeAlias, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +25,7 @@ import numpy.typing as npt
 from connectors.schema import (
     Contact,
     Deal,
+    DealVersion,
     StageVisit,
     SubscriptionEvent,
     SurveyResponse,
@@ -242,6 +243,25 @@ class StageVisitFields(RecordColumns):
 
 
 @dataclass(frozen=True)
+class DealVersionFields(RecordColumns):
+    """The columns of `DealVersion`, one per field."""
+
+    RECORD = DealVersion
+    deal: Codes = field(default_factory=_empty_codes)
+    valid_from: Instants = field(default_factory=_empty_instants)
+    valid_to: Instants = field(default_factory=_empty_instants)
+    pipeline_id: Labels = field(default_factory=_empty_labels)
+    stage_id: Labels = field(default_factory=_empty_labels)
+    status: Labels = field(default_factory=_empty_labels)
+    amount: Sequence[Decimal | None] = ()
+    currency: Labels = field(default_factory=_empty_labels)
+    owner_id: Labels = field(default_factory=_empty_labels)
+    closed_at: Instants = field(default_factory=_empty_instants)
+    expected_close_at: Instants = field(default_factory=_empty_instants)
+    probability: npt.NDArray[np.float64] = field(default_factory=_empty_floats)
+
+
+@dataclass(frozen=True)
 class ContactFields(RecordColumns):
     """The columns of `Contact`, one per field."""
 
@@ -319,6 +339,21 @@ class VisitColumns(StageVisitFields):
         )
 
 
+class VersionColumns(DealVersionFields):
+    """The recorded versions of every deal (`docs/kpis.md`, The pipeline's memory): one
+    position per version, by deal, in `valid_from` order; `deal` is the position of the
+    version's deal in `DealColumns`. `valid_to` is `MISSING` for a deal's current version;
+    a deal with no versions has none recorded (its whole past is reconstructed)."""
+
+    @classmethod
+    def of_deals(cls, deals: Sequence[Deal]) -> VersionColumns:
+        versions = [(at, version) for at, deal in enumerate(deals) for version in deal.versions]
+        return replace(
+            cls.of([version for _, version in versions]),
+            deal=np.fromiter((at for at, _ in versions), dtype=np.int32, count=len(versions)),
+        )
+
+
 class ContactColumns(ContactFields):
     """The contacts' fields; a dataset may hold only the contacts that are customers."""
 
@@ -342,6 +377,7 @@ class Columns:
     contacts: ContactColumns = field(default_factory=ContactColumns)
     deals: DealColumns = field(default_factory=DealColumns)
     visits: VisitColumns = field(default_factory=VisitColumns)
+    versions: VersionColumns = field(default_factory=VersionColumns)
     tickets: TicketColumns = field(default_factory=TicketColumns)
     subscriptions: SubscriptionColumns = field(default_factory=SubscriptionColumns)
     surveys: SurveyColumns = field(default_factory=SurveyColumns)
@@ -386,3 +422,50 @@ def distinct_rows(*columns: Codes) -> tuple[npt.NDArray[np.intp], list[tuple[int
     _, first, inverse = np.unique(combine(*columns), return_index=True, return_inverse=True)
     rows = list(zip(*(column[first].tolist() for column in columns), strict=True))
     return inverse, rows
+
+
+Table = TypeVar("Table", bound=RecordColumns)
+
+
+def take(table: Table, positions: npt.NDArray[np.intp]) -> Table:
+    """The records of `table` at `positions`, in that order."""
+    values: dict[str, Any] = {}
+    at = positions.tolist()
+    for column in fields(table):
+        value = getattr(table, column.name)
+        if isinstance(value, Labels):
+            values[column.name] = Labels(value.codes[positions], value.values)
+        elif isinstance(value, np.ndarray):
+            values[column.name] = value[positions]
+        else:
+            values[column.name] = [value[i] for i in at]
+    return type(table)(**values)
+
+
+def concat(first: Table, second: Table) -> Table:
+    """The records of `first`, then those of `second`."""
+    values: dict[str, Any] = {}
+    for column in fields(first):
+        one: Any = getattr(first, column.name)
+        two: Any = getattr(second, column.name)
+        if isinstance(one, Labels):
+            values[column.name] = _concat_labels(one, two)
+        elif isinstance(one, np.ndarray):
+            values[column.name] = np.concatenate([one, two]).astype(one.dtype)
+        else:
+            values[column.name] = [*one, *two]
+    return type(first)(**values)
+
+
+def _concat_labels(first: Labels, second: Labels) -> Labels:
+    """One column of both: the second's values coded among the first's, new ones added."""
+    values = list(first.values)
+    code_of = {value: code for code, value in enumerate(values)}
+    remap = np.empty(len(second.values) + 1, dtype=np.int32)
+    for code, value in enumerate(second.values):
+        remap[code] = code_of.setdefault(value, len(values))
+        if remap[code] == len(values):
+            values.append(value)
+    remap[-1] = -1  # NO_LABEL stays unset
+    codes = np.concatenate([first.codes, remap[second.codes]]).astype(np.int32)
+    return Labels(codes, tuple(values))

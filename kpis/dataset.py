@@ -28,6 +28,7 @@ from kpis.columns import (
     SubscriptionColumns,
     SurveyColumns,
     TicketColumns,
+    VersionColumns,
     VisitColumns,
 )
 
@@ -83,6 +84,7 @@ class Dataset:
             contacts=ContactColumns.of(self.contacts),
             deals=DealColumns.of(self.deals),
             visits=VisitColumns.of_deals(self.deals),
+            versions=VersionColumns.of_deals(self.deals),
             tickets=TicketColumns.of(self.tickets),
             subscriptions=SubscriptionColumns.of(self.subscriptions),
             surveys=SurveyColumns.of(self.surveys),

@@ -24,8 +24,8 @@ microseconds, `MISSING` where unset; `integers`: int64; `floats`: float64, NaN w
 PLAIN_TEXT = frozenset({"id", "name", "email"})
 """Text unique to each record: coded as `Labels`, it would hold one value per record."""
 
-CHILDREN = frozenset({"stage_history"})
-"""Fields held as a column table of their own (a deal's visits: `VisitColumns`)."""
+CHILDREN = frozenset({"stage_history", "versions"})
+"""Fields held as a column table of their own (a deal's visits and versions)."""
 
 
 @dataclass(frozen=True, slots=True)

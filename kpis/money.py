@@ -99,7 +99,8 @@ class Converter:
 def check_currencies(data: Dataset, settings: KpiSettings) -> None:
     """Raise `CurrencyError` naming every currency that needs a rate the settings lack.
 
-    Only deals with an amount need a rate: a deal without one never enters a sum.
+    Only deals with an amount need a rate: a deal without one never enters a sum. The deals'
+    past versions (`Columns.versions`) need theirs too.
     """
     converter = Converter.from_settings(settings)
     deals = data.columns.deals
@@ -111,6 +112,16 @@ def check_currencies(data: Dataset, settings: KpiSettings) -> None:
         for at in np.flatnonzero(deals.currency.codes == code).tolist():
             if deals.amount[at] is not None:
                 examples.setdefault(currency.upper(), deal_at(deals, (), at))
+                break
+    versions = data.columns.versions
+    for code, currency in enumerate(versions.currency.values):
+        if converter.rate(currency) is not None or currency.upper() in examples:
+            continue
+        # a past version of a deal, in a currency the deal has since left
+        for at in np.flatnonzero(versions.currency.codes == code).tolist():
+            if versions.amount[at] is not None:
+                deal = deal_at(deals, (), int(versions.deal[at]))
+                examples.setdefault(currency.upper(), deal)
                 break
     if examples:
         raise CurrencyError(converter.currency, examples)

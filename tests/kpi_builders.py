@@ -13,6 +13,7 @@ from connectors.schema import (
     Deal,
     DealKind,
     DealStatus,
+    DealVersion,
     Owner,
     Stage,
     StageVisit,
@@ -196,3 +197,39 @@ def details(
         probability=probability,
         lost_reason=reason,
     )
+
+
+def versioned(base: Deal, *changes: tuple[str, dict[str, object]]) -> Deal:
+    """`base` with recorded versions: each change is (valid_from, the fields it sets).
+
+    Fields carry on from one version to the next, starting from `base`'s; text instants
+    (`closed_at`, `expected_close_at`) and amounts are given as text. The deal's present
+    fields are its last version's.
+    """
+    state: dict[str, object] = {
+        name: getattr(base, name)
+        for name in (
+            "pipeline_id",
+            "stage_id",
+            "status",
+            "amount",
+            "currency",
+            "owner_id",
+            "closed_at",
+            "expected_close_at",
+            "probability",
+        )
+    }
+    versions: list[DealVersion] = []
+    for valid_from, fields in changes:
+        for name, value in fields.items():
+            if isinstance(value, str) and name in {"closed_at", "expected_close_at"}:
+                value = at(value)
+            elif isinstance(value, str) and name == "amount":
+                value = Decimal(value)
+            state[name] = value
+        start = at(valid_from)
+        if versions:
+            versions[-1] = replace(versions[-1], valid_to=start)
+        versions.append(DealVersion(valid_from=start, valid_to=None, **state))  # type: ignore[arg-type]
+    return replace(base, **state, versions=tuple(versions))  # type: ignore[arg-type]

@@ -14,8 +14,7 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
-from kpis.columns import Columns, Labels
-from sync.store.snapshot import take
+from kpis.columns import Columns, Labels, take
 
 
 def _kept(source: Labels, sources: Collection[str]) -> npt.NDArray[np.intp]:

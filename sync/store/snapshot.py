@@ -32,7 +32,9 @@ from kpis.columns import (
     SurveyColumns,
     TicketColumns,
     VisitColumns,
+    concat,
     record_keys,
+    take,
 )
 
 Table = TypeVar(
@@ -219,47 +221,3 @@ def _merge_visits(
     # stable: a deal's visits all come from one side, already in entered order
     order = np.argsort(deal, kind="stable")
     return replace(take(visits, order), deal=deal[order].astype(np.int32))
-
-
-def take(table: Table, positions: npt.NDArray[np.intp]) -> Table:
-    """The records of `table` at `positions`, in that order."""
-    values: dict[str, Any] = {}
-    at = positions.tolist()
-    for column in fields(table):
-        value = getattr(table, column.name)
-        if isinstance(value, Labels):
-            values[column.name] = Labels(value.codes[positions], value.values)
-        elif isinstance(value, np.ndarray):
-            values[column.name] = value[positions]
-        else:
-            values[column.name] = [value[i] for i in at]
-    return type(table)(**values)
-
-
-def concat(first: Table, second: Table) -> Table:
-    """The records of `first`, then those of `second`."""
-    values: dict[str, Any] = {}
-    for column in fields(first):
-        one: Any = getattr(first, column.name)
-        two: Any = getattr(second, column.name)
-        if isinstance(one, Labels):
-            values[column.name] = _concat_labels(one, two)
-        elif isinstance(one, np.ndarray):
-            values[column.name] = np.concatenate([one, two]).astype(one.dtype)
-        else:
-            values[column.name] = [*one, *two]
-    return type(first)(**values)
-
-
-def _concat_labels(first: Labels, second: Labels) -> Labels:
-    """One column of both: the second's values coded among the first's, new ones added."""
-    values = list(first.values)
-    code_of = {value: code for code, value in enumerate(values)}
-    remap = np.empty(len(second.values) + 1, dtype=np.int32)
-    for code, value in enumerate(second.values):
-        remap[code] = code_of.setdefault(value, len(values))
-        if remap[code] == len(values):
-            values.append(value)
-    remap[-1] = -1  # NO_LABEL stays unset
-    codes = np.concatenate([first.codes, remap[second.codes]]).astype(np.int32)
-    return Labels(codes, tuple(values))
