@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from connectors.schema import Record
@@ -19,10 +20,16 @@ Raw = Mapping[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class Pulled:
-    """A normalized record and the payload it was built from, kept for re-normalizing."""
+    """A normalized record and the payload it was built from, kept for re-normalizing.
+
+    `changed_at` is when the CRM says the record last changed (HubSpot's
+    `hs_lastmodifieddate`, ActiveCampaign's `mdate`), where its API gives it: the store
+    dates a deal's new version (`Deal.versions`) by it rather than by when the sync saw it.
+    """
 
     record: Record
     raw: Raw
+    changed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
