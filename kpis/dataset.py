@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from functools import cached_property
 
 from connectors.schema import (
@@ -40,6 +41,10 @@ class Dataset:
     the store loads it. The KPIs read `columns`; the record sequences are there for reports
     and tests, built from the columns on first use when the dataset was loaded as columns.
     A dataset is immutable: the KPIs cache what they derive from it by its identity.
+
+    `recorded_since` is, per source, when the store began recording its deals' versions
+    (its first sync since versions exist); the outputs that read the versions say so. Empty
+    when unknown (a dataset built from records).
     """
 
     def __init__(
@@ -51,9 +56,12 @@ class Dataset:
         tickets: Sequence[Ticket] = (),
         subscriptions: Sequence[SubscriptionEvent] = (),
         surveys: Sequence[SurveyResponse] = (),
+        *,
+        recorded_since: Mapping[str, datetime] | None = None,
     ) -> None:
         self.owners: tuple[Owner, ...] = tuple(owners)
         self.stages: tuple[Stage, ...] = tuple(stages)
+        self.recorded_since: Mapping[str, datetime] = dict(recorded_since or {})
         self.__dict__.update(
             contacts=list(contacts),
             deals=list(deals),
@@ -68,10 +76,15 @@ class Dataset:
 
     @classmethod
     def of_columns(
-        cls, owners: Iterable[Owner], stages: Iterable[Stage], columns: Columns
+        cls,
+        owners: Iterable[Owner],
+        stages: Iterable[Stage],
+        columns: Columns,
+        *,
+        recorded_since: Mapping[str, datetime] | None = None,
     ) -> Dataset:
         """A dataset of `columns`; its record sequences are built when first read."""
-        data = cls(owners, stages)
+        data = cls(owners, stages, recorded_since=recorded_since)
         for name in ("contacts", "deals", "tickets", "subscriptions", "surveys"):
             del data.__dict__[name]
         data.__dict__["columns"] = columns

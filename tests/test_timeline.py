@@ -174,3 +174,35 @@ def test_amounts_are_converted_and_rounded_to_the_cent_one_by_one() -> None:
     # 10.005 USD is 5.0025 EUR: 500 cents
     assert cents.tolist() == [500, 0]
     assert has.tolist() == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("instant", "expected"),
+    [
+        ("2026-01-01", []),
+        ("2026-01-15", [0]),
+        ("2026-02-01", [1]),
+        ("2026-02-15", []),
+        ("2026-03-01", []),
+        ("2026-03-15", [2]),
+    ],
+    ids=[
+        "created at the instant",
+        "open",
+        "closed at the instant",
+        "closed before",
+        "reopened at the instant",
+        "open again",
+    ],
+)
+def test_the_pipeline_as_of_an_instant_holds_deals_created_before_and_not_closed_before(
+    instant: str, expected: list[int]
+) -> None:
+    record = versioned(
+        deal("d", created="2026-01-01", amount="10"),
+        ("2026-01-01", {}),
+        ("2026-02-01", {"status": "won", "closed_at": "2026-02-01"}),
+        ("2026-03-01", {"status": "open", "closed_at": None}),
+    )
+    timeline = Timeline.of(Dataset(deals=[record]).columns)
+    assert timeline.pipeline_at(micros(at(instant))).tolist() == expected

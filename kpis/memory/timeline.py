@@ -79,6 +79,29 @@ class Timeline:
         found: npt.NDArray[np.intp] = np.flatnonzero((self.start <= instant) & (instant < self.end))
         return found
 
+    def pipeline_at(self, instant: int) -> npt.NDArray[np.intp]:
+        """The pipeline as of `instant` (`docs/kpis.md`): of each deal created before it and
+        not closed before it, the stretch in effect at it, in deal order.
+
+        That is a deal whose open run began before `instant` and had not ended before it: its
+        stretch at `instant` is open and began earlier, or began at `instant` itself after an
+        open stretch (a change of amount, or the close, at that very instant). A deal created,
+        or reopened, at `instant` is not in it: it is created in the period that starts then.
+        """
+        found = self.at(instant)
+        starts = self.start[found]
+        previous = found - 1
+        continues = (
+            (previous >= 0)
+            & (self.deal[np.maximum(previous, 0)] == self.deal[found])
+            & (self.status[np.maximum(previous, 0)] == OPEN)
+            & (starts == instant)
+        )
+        kept: npt.NDArray[np.intp] = found[
+            ((self.status[found] == OPEN) & (starts < instant)) | continues
+        ]
+        return kept
+
     def cents(self, converter: Converter) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
         """Each state's amount in the reporting currency, in whole cents, and whether it has
         one (a state without an amount holds 0).
