@@ -15,10 +15,12 @@ from typing import Any
 
 from connectors.base import Pulled
 from connectors.hubspot import journeys
+from connectors.hubspot.endpoints import DEALS
 from connectors.hubspot.options import HubSpotOptions
 from connectors.hubspot.pipelines import Pipelines
 from connectors.hubspot.status import deal_status
 from connectors.hubspot.values import Props, parse_instant
+from connectors.hubspot.versions import deal_versions
 from connectors.schema import (
     Contact,
     Deal,
@@ -113,6 +115,9 @@ def deal(
         expected_close_at=close_date,
         probability=props.fraction(options.deal_probability_property),
         stage_history=history,
+        versions=deal_versions(
+            raw, props, pipelines, options, changed_at=props.instant(DEALS.modified)
+        ),
     )
 
 
