@@ -126,7 +126,17 @@ def test_a_changed_deal_gets_its_whole_journey_from_a_batch_read(tmp_path: Path)
     assert body == {
         "inputs": [{"id": "1"}],
         "properties": [],
-        "propertiesWithHistory": ["dealstage"],
+        "propertiesWithHistory": [
+            "dealstage",
+            "pipeline",
+            "amount",
+            "deal_currency_code",
+            "closedate",
+            "hubspot_owner_id",
+            "hs_is_closed",
+            "hs_is_closed_won",
+            "hs_forecast_probability",
+        ],
     }
 
 

@@ -4,8 +4,9 @@
   (the body has no length limit).
 - Deals' contacts after a search, which returns no associations
   (https://developers.hubspot.com/docs/api/crm/search), from the v4 association batch read.
-- Deals' `dealstage` history after a search, which cannot return property history: the
-  object batch read with `propertiesWithHistory`, 50 inputs a call (`HISTORY_PAGE_SIZE`).
+- Deals' property history (stage history and versions) after a search, which cannot return
+  it: the object batch read with `propertiesWithHistory`, 50 inputs a call
+  (`HISTORY_PAGE_SIZE`).
 - Contacts' email subscription statuses, from the v4 status batch read.
 
 A batch answers 207 when some inputs failed (an object deleted since the page was read, a

@@ -2,9 +2,10 @@
 
 A pull checks every scope first (nothing is stored when one is missing), then reads owners
 and pipelines whole (they are small), then each object stream from its cursor: contacts
-(with their email subscription events), deals (with their contact and stage history),
-tickets and NPS feedback submissions. See `streams.py` for full and incremental passes, and
-`resume.py` for what a pull resumed after a kill does not read again.
+(with their email subscription events), deals (with their contact, stage history and
+versions, `versions.py`), tickets and NPS feedback submissions. See `streams.py` for full
+and incremental passes, and `resume.py` for what a pull resumed after a kill does not read
+again.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from connectors.hubspot.endpoints import (
     TICKETS,
     pipelines_path,
 )
-from connectors.hubspot.journeys import STAGE, entered_properties, timing_properties
+from connectors.hubspot.journeys import entered_properties, timing_properties
 from connectors.hubspot.options import DEFAULTS, HubSpotOptions
 from connectors.hubspot.paging import list_pages
 from connectors.hubspot.pipelines import Pipelines
@@ -43,6 +44,7 @@ from connectors.hubspot.resume import OWNERS, PIPELINES, STAGES
 from connectors.hubspot.streams import ObjectStream, StreamSync, no_companions
 from connectors.hubspot.sweep import STREAM as SWEEP_STREAM
 from connectors.hubspot.sweep import sweep_pages
+from connectors.hubspot.versions import history_properties
 from connectors.resume import Run, keep, parts_kept, resumed
 from connectors.schema import Contact, Owner, Stage, SubscriptionEvent
 
@@ -180,7 +182,7 @@ class HubSpotConnector:
                     options=options,
                 ),
                 list_params={"associations": "contacts"},
-                history=(STAGE,),
+                history=history_properties(options),
                 after_search=self._searched_deals,
             ),
             ObjectStream(
@@ -200,11 +202,13 @@ class HubSpotConnector:
         return streams
 
     def _searched_deals(self, deals: list[Raw]) -> list[Raw]:
-        """Searched deals with their contacts and their `dealstage` history, which search
+        """Searched deals with their contacts and their property history, which search
         returns neither of; without the history a changed deal would keep its latest visit
-        of each stage only (docs/hubspot.md, Stage history)."""
+        of each stage only and no versions from before the sync (docs/hubspot.md, Stage
+        history and Deal versions)."""
         with_contacts = batches.with_contacts(self.api, deals)
-        return batches.with_history(self.api, DEALS.object_type, (STAGE,), with_contacts)
+        history = history_properties(self.options)
+        return batches.with_history(self.api, DEALS.object_type, history, with_contacts)
 
     def _subscriptions(self, contacts: list[Pulled]) -> Iterator[Page]:
         """The subscription events of a page of contacts, as a page committed before it."""

@@ -15,13 +15,15 @@ from typing import Any
 
 from connectors.base import Pulled
 from connectors.hubspot import journeys
+from connectors.hubspot.endpoints import DEALS
 from connectors.hubspot.options import HubSpotOptions
 from connectors.hubspot.pipelines import Pipelines
+from connectors.hubspot.status import deal_status
 from connectors.hubspot.values import Props, parse_instant
+from connectors.hubspot.versions import deal_versions
 from connectors.schema import (
     Contact,
     Deal,
-    DealStatus,
     Owner,
     SchemaError,
     SubscriptionAction,
@@ -81,19 +83,11 @@ def deal(
     props = Props(Deal.KIND, raw)
     pipeline_id = props.need("pipeline")
     stage_id = props.need("dealstage")
-    stage = pipelines.stage(pipeline_id, stage_id)
-    status: DealStatus = "open"
-    if stage is None:
-        # the pipelines response lists no archived stage (it has no `archived` parameter,
-        # https://developers.hubspot.com/docs/api/crm/pipelines); the deal stays, with its
-        # stage id, and the deal's own closed flags say whether it is closed; the pull names
-        # it in a warning (`sync.references`)
-        if props.text("hs_is_closed") == "true":
-            status = "won" if props.text("hs_is_closed_won") == "true" else "lost"
-    elif stage.is_closed:
-        # as the stage says now; the store re-reads the stage's flags when the KPIs read the
-        # deal, so a stage closed or reopened later moves its deals (`sync.store.derived`)
-        status = "won" if stage.is_won else "lost"
+    # as the stage says now; the store re-reads the stage's flags when the KPIs read the
+    # deal, so a stage closed or reopened later moves its deals (`sync.store.derived`); a
+    # deal in a stage the pipelines response lacks (archived) stays, with its stage id, and
+    # the pull names it in a warning (`sync.references`)
+    status = deal_status(pipelines, props, pipeline_id, stage_id)
     history = journeys.visits(raw, props, stage_ids, current=stage_id)
     close_date = props.instant("closedate")
     closed_at = None
@@ -121,6 +115,9 @@ def deal(
         expected_close_at=close_date,
         probability=props.fraction(options.deal_probability_property),
         stage_history=history,
+        versions=deal_versions(
+            raw, props, pipelines, options, changed_at=props.instant(DEALS.modified)
+        ),
     )
 
 

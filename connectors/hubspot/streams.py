@@ -208,7 +208,8 @@ class StreamSync:
                 logger.warning("%s: %s; record skipped", self.source, error)
                 continue
             if record is not None:
-                items.append(Pulled(record, raw))
+                changed_at = _modified(raw, self.spec.modified)
+                items.append(Pulled(record, raw, changed_at=changed_at))
         return items
 
 
