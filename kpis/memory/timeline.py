@@ -142,8 +142,9 @@ def present_states(deals: DealColumns, positions: npt.NDArray[np.intp]) -> Versi
 
 
 def took_effect(versions: VersionColumns) -> Instants:
-    """When each version took effect: its `valid_from`, or the close it records (as the module says),
-    which is where its recorded stretch starts unless that is before the deal's creation."""
+    """When each version took effect: its `valid_from`, or the close it records (as the
+    module's docstring says), where its recorded stretch starts unless the deal was created
+    later."""
     deal = versions.deal
     status = _status_codes(versions.status)
     starts = versions.valid_from.copy()
