@@ -184,8 +184,8 @@ def store_data(config: Config, store: Store, *, as_of: datetime | None = None) -
     for source, since in reconstructed_since(data, as_of).items():
         logger.warning(
             "as of %s, the deals of %r are reconstructed: the store records their versions "
-            "only since %s, so their stage, amount, owner and dates before then are those "
-            "first recorded",
+            "only since %s; before then a deal is in its first recorded state (its stage, "
+            "amount and owner), open until its close date, unless the CRM gave its history",
             as_of.isoformat(),
             source,
             since.isoformat(),
