@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
@@ -186,7 +186,7 @@ AsOfOption = Annotated[
     typer.Option(
         "--as-of",
         metavar="DATE",
-        help="From the store as it was then, at that instant: 2026-10-01 (its start in "
+        help="The store as it was then, and now = then: 2026-10-01 (its start in "
         "reporting.timezone) or 2026-10-01T12:00:00+02:00; default: now.",
         show_default=False,
     ),
@@ -422,8 +422,9 @@ def kpis(
             selected = set(select_kpis(kpi)) if kpi else None
         except ValueError as exc:
             raise _fail(EXIT_USAGE, f"--kpi: {exc}") from None
-        then = _as_of(config, utc_now(), as_of)
-        now = utc_now() if then is None else then
+        clock = utc_now()
+        then = _as_of(config, clock, as_of)
+        now = clock if then is None else then
         _check_period(config, now, period)
         with _filled_store(config) as store:
             rows = run.compute_rows(config, store, now=now, period=period, as_of=then)
@@ -482,7 +483,7 @@ def _as_of(config: Config, now: datetime, text: str | None) -> datetime | None:
             f"--as-of {text}: it is after now ({now.astimezone(zone):%Y-%m-%d %H:%M} in "
             f"{zone.key}); the store knows nothing of it yet",
         )
-    return instant
+    return instant.astimezone(UTC)
 
 
 def _as_of_line(config: Config, instant: datetime) -> str:
@@ -608,8 +609,9 @@ def forecast(
     state: AppState = ctx.obj
     with _guarded(state):
         config = _config(state)
-        then = _as_of(config, utc_now(), as_of)
-        now = utc_now() if then is None else then
+        clock = utc_now()
+        then = _as_of(config, clock, as_of)
+        now = clock if then is None else then
         with _filled_store(config) as store:
             report = run.forecast_report(config, store, now=now, as_of=then)
         tab = forecast_tab(report)
