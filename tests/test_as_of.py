@@ -359,3 +359,11 @@ def test_as_of_an_earlier_instant_of_the_store_as_of_a_later_one_is_as_of_the_ea
 @given(data=_histories())
 def test_as_of_an_instant_after_every_change_is_the_store_itself(data: Dataset) -> None:
     assert _records(as_of(data, _day(DAYS + 1))) == _records(data)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=_histories(), instant=_INSTANTS)
+def test_the_store_as_of_an_instant_has_the_pipeline_as_of_it_for_any_history(
+    data: Dataset, instant: datetime
+) -> None:
+    assert _pipeline(as_of(data, instant), instant) == _pipeline(data, instant)
