@@ -16,7 +16,11 @@ def test_a_stacked_tab_gives_back_its_tables() -> None:
     as wide as its own header."""
     first = Table(
         title="Forecast",
-        columns=(Column("month", "text"), Column("deals", "integer"), Column("amount", "currency:EUR")),
+        columns=(
+            Column("month", "text"),
+            Column("deals", "integer"),
+            Column("amount", "currency:EUR"),
+        ),
         rows=[("2026-10", 2, Decimal("10.5")), ("2026-11", 0, None)],
     )
     second = Table(title="Overdue", columns=(Column("deal_id", "text"),), rows=[("d1",)])
