@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
@@ -31,7 +31,9 @@ if TYPE_CHECKING:
     from kpis.periods import Period
     from sync.config import Config
     from sync.notices import Notices
+    from sync.outputs.workbook import Tab
     from sync.pull import ProgressCallback
+    from sync.store import Store
 
 EXIT_FAILED = RunFailure.exit_code
 EXIT_USAGE = ConfigurationError.exit_code
@@ -179,6 +181,17 @@ def _show_version(shown: bool) -> None:
 
 
 FullOption = Annotated[bool, typer.Option("--full", help="Ignore the cursors: pull everything.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="The store as it was then, and now = then: 2026-10-01 (its start in "
+        "reporting.timezone) or 2026-10-01T12:00:00+02:00; default: now.",
+        show_default=False,
+    ),
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 
 
 def config_path(option: Path | None) -> Path:
@@ -391,9 +404,8 @@ def kpis(
             show_default=False,
         ),
     ] = None,
-    output: Annotated[
-        OutputFormat, typer.Option("--format", help="Output format.")
-    ] = OutputFormat.table,
+    as_of: AsOfOption = None,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """Compute the KPIs from the store and print them."""
     import csv
@@ -402,24 +414,20 @@ def kpis(
     from kpis.engine import select_kpis
     from sync import run
     from sync.outputs import KPI_HEADER, NOTE, tidy_record, to_json_value
-    from sync.store import Store
 
     state: AppState = ctx.obj
     with _guarded(state):
         config = _config(state)
-        now = utc_now()
         try:
             selected = set(select_kpis(kpi)) if kpi else None
         except ValueError as exc:
             raise _fail(EXIT_USAGE, f"--kpi: {exc}") from None
+        clock = utc_now()
+        then = _as_of(config, clock, as_of)
+        now = clock if then is None else then
         _check_period(config, now, period)
-        if not config.store_path.exists():
-            raise _fail(EXIT_FAILED, _empty_store(config.store_path))
-        with Store.open(config.store_path) as store:
-            # records of sources no longer configured count in no KPI (`sync.store.scope`)
-            if not config.connectors.names & store.sources().keys():
-                raise _fail(EXIT_FAILED, _empty_store(config.store_path))
-            rows = run.compute_rows(config, store, now=now, period=period)
+        with _filled_store(config) as store:
+            rows = run.compute_rows(config, store, now=now, period=period, as_of=then)
         if selected is not None:
             rows = [row for row in rows if row.kpi in selected]
         if segment_by:
@@ -435,6 +443,7 @@ def kpis(
             {key: to_json_value(value) for key, value in tidy_record(row, now).items()}
             for row in rows
         ]
+        # JSON and CSV say the as-of in every row's updated_at, the table in a line above it
         if output is OutputFormat.json:
             typer.echo(json.dumps(records, indent=2))
         elif output is OutputFormat.csv:
@@ -442,7 +451,58 @@ def kpis(
             writer.writeheader()
             writer.writerows(records)
         else:
+            if then is not None:
+                typer.echo(_as_of_line(config, then))
             _print_table(records)
+
+
+def _as_of(config: Config, now: datetime, text: str | None) -> datetime | None:
+    """The instant `--as-of` names, None without one; exit 2 for text that names no instant
+    or an instant after `now`."""
+    from kpis.periods import local_midnight
+
+    if text is None:
+        return None
+    zone = config.reporting.zone
+    try:
+        instant = local_midnight(date.fromisoformat(text), zone)
+    except ValueError:
+        try:
+            instant = datetime.fromisoformat(text)
+        except ValueError:
+            instant = None
+    if instant is None or instant.utcoffset() is None:
+        raise _fail(
+            EXIT_USAGE,
+            f"--as-of {text}: give a day, 2026-10-01 (its start in {zone.key}), or an instant "
+            "with its UTC offset, 2026-10-01T12:00:00+02:00",
+        )
+    if instant > now:
+        raise _fail(
+            EXIT_USAGE,
+            f"--as-of {text}: it is after now ({now.astimezone(zone):%Y-%m-%d %H:%M} in "
+            f"{zone.key}); the store knows nothing of it yet",
+        )
+    return instant.astimezone(UTC)
+
+
+def _as_of_line(config: Config, instant: datetime) -> str:
+    zone = config.reporting.zone
+    return f"as of {instant.astimezone(zone):%Y-%m-%d %H:%M} {zone.key}"
+
+
+@contextmanager
+def _filled_store(config: Config) -> Iterator[Store]:
+    """The store, open; exit 1 when it holds no records of the configured sources yet."""
+    from sync.store import Store
+
+    if not config.store_path.exists():
+        raise _fail(EXIT_FAILED, _empty_store(config.store_path))
+    with Store.open(config.store_path) as store:
+        # records of sources no longer configured count in no KPI (`sync.store.scope`)
+        if not config.connectors.names & store.sources().keys():
+            raise _fail(EXIT_FAILED, _empty_store(config.store_path))
+        yield store
 
 
 def _check_period(config: Config, now: datetime, label: str | None) -> list[Period]:
@@ -483,7 +543,6 @@ UNBOUNDED_WIDTH = 160
 
 
 def _print_table(records: Sequence[Mapping[str, object]]) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -510,16 +569,7 @@ def _print_table(records: Sequence[Mapping[str, object]]) -> None:
     for row in cells:
         # as Text, so that a name in square brackets is shown, not read as markup
         table.add_row(*(Text(cell) for cell in row))
-    console = Console()
-    if not console.is_terminal and "COLUMNS" not in os.environ:
-        console = Console(width=UNBOUNDED_WIDTH)
-    # captured and echoed, so that a reader leaving early ends this as it ends every command
-    # (rich's own handling would exit 1)
-    with console.capture() as captured:
-        if title is not None:
-            console.print(Text(title))
-        console.print(table)
-    typer.echo(captured.get(), nl=False)
+    _echo_rich(*(() if title is None else (Text(title),)), table)
 
 
 def _cell(record: Mapping[str, object], column: str) -> str:
@@ -538,6 +588,79 @@ def _cell(record: Mapping[str, object], column: str) -> str:
         return f"{value:,.2f}"
     number = f"{value:,.2f}".rstrip("0").rstrip(".")
     return f"{number} {unit}" if unit in ("days", "hours") else number
+
+
+@app.command()
+def forecast(
+    ctx: typer.Context,
+    as_of: AsOfOption = None,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Print the Forecast report: the open deals weighted by probability, by month of expected
+    close, and the overdue ones."""
+    import csv
+    import json
+
+    from sync import run
+    from sync.outputs import to_json_value
+    from sync.outputs.report_tabs import forecast_tab
+    from sync.outputs.report_text import report_json
+
+    state: AppState = ctx.obj
+    with _guarded(state):
+        config = _config(state)
+        clock = utc_now()
+        then = _as_of(config, clock, as_of)
+        now = clock if then is None else then
+        with _filled_store(config) as store:
+            report = run.forecast_report(config, store, now=now, as_of=then)
+        tab = forecast_tab(report)
+        if output is OutputFormat.json:
+            typer.echo(json.dumps({"as_of": to_json_value(now), **report_json(report)}, indent=2))
+        elif output is OutputFormat.csv:
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer.writerows([to_json_value(v) for v in row] for row in (tab.header, *tab.rows))
+        else:
+            typer.echo(f"{tab.name} {_as_of_line(config, now)}")
+            _print_tab(tab)
+
+
+def _print_tab(tab: Tab) -> None:
+    """A report's tab as the workbook shows it: its tables one under another, each further
+    one under its title."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from sync.outputs.report_text import cell_text, tab_tables
+
+    shown: list[object] = []
+    for part in tab_tables(tab):
+        if part.title is not None:
+            shown.extend((Text(""), Text(part.title)))
+        table = Table(box=None, pad_edge=False, padding=(0, 1), collapse_padding=True)
+        for index, name in enumerate(part.header):
+            justify: Literal["left", "right"] = "right" if part.numeric(index) else "left"
+            # folded onto a second line on a narrow screen, never cut
+            table.add_column(name, justify=justify, overflow="fold")
+        for row in part.rows:
+            table.add_row(*(Text(cell_text(value)) for value in row))
+        shown.append(table)
+    _echo_rich(*shown)
+
+
+def _echo_rich(*renderables: object) -> None:
+    """Print `renderables` through rich, one under another."""
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=UNBOUNDED_WIDTH)
+    # captured and echoed, so that a reader leaving early ends this as it ends every command
+    # (rich's own handling would exit 1)
+    with console.capture() as captured:
+        for renderable in renderables:
+            console.print(renderable)
+    typer.echo(captured.get(), nl=False)
 
 
 @app.command()

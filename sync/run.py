@@ -20,8 +20,11 @@ from connectors.base import Connector
 from connectors.clock import Clock
 from connectors.http import Pacers
 from connectors.source import MissingToken, Source, SourceContext, Tokens
+from kpis.dataset import Dataset
 from kpis.engine import compute
+from kpis.memory.as_of import as_of as memory_as_of
 from kpis.periods import Period, parse_period, recent_periods
+from kpis.reports.forecast import Forecast, forecast
 from kpis.results import ResultRow
 from kpis.settings import KpiSettings, MonthlySpend
 from sync.config import Config, ConfigError
@@ -168,11 +171,55 @@ def kpi_settings(
     return config.kpi_settings(spend=merge_spend(config.monthly_spend(), typed), now=now)
 
 
-def compute_rows(
-    config: Config, store: Store, *, now: datetime, period: str | None = None
-) -> list[ResultRow]:
+def store_data(config: Config, store: Store, *, as_of: datetime | None = None) -> Dataset:
+    """What the KPIs and reports compute on: the configured sources' records (of the contacts,
+    the customers), as the store knew them at `as_of` when given (`kpis.memory.as_of`).
+
+    As of an instant before a source's versions are recorded, its deals' states are
+    reconstructed from the first recorded ones (`kpis.memory.timeline`): a warning says so.
+    """
     data = store.load_dataset(contacts="customers", sources=config.connectors.names)
+    if as_of is None:
+        return data
+    for source, since in reconstructed_since(data, as_of).items():
+        logger.warning(
+            "as of %s, the deals of %r are reconstructed: the store records their versions "
+            "only since %s; before then a deal is in its first recorded state (its stage, "
+            "amount and owner), open until its close date, unless the CRM gave its history",
+            as_of.isoformat(),
+            source,
+            since.isoformat(),
+        )
+    return memory_as_of(data, as_of)
+
+
+def reconstructed_since(data: Dataset, instant: datetime) -> dict[str, datetime]:
+    """The sources whose deal versions the store records only since after `instant`: since
+    when, by source."""
+    return {source: since for source, since in data.recorded_since.items() if since > instant}
+
+
+def compute_rows(
+    config: Config,
+    store: Store,
+    *,
+    now: datetime,
+    period: str | None = None,
+    as_of: datetime | None = None,
+) -> list[ResultRow]:
+    """The KPI rows of `period` (else the configured history) at `now`; with `as_of`, from
+    the store as it was then (the command line's `--as-of` gives the same instant for both)."""
+    data = store_data(config, store, as_of=as_of)
     return compute(data, report_periods(config, now, period), kpi_settings(config, now=now))
+
+
+def forecast_report(
+    config: Config, store: Store, *, now: datetime, as_of: datetime | None = None
+) -> Forecast:
+    """The Forecast tab's report (`sync.outputs.publication.prepare`) at `now`; with `as_of`,
+    from the store as it was then."""
+    data = store_data(config, store, as_of=as_of)
+    return forecast(data, config.kpi_settings(now=now), now)
 
 
 def run_publish(config: Config, store: Store, *, clock: Clock) -> PublishReport:

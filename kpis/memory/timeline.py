@@ -141,6 +141,22 @@ def present_states(deals: DealColumns, positions: npt.NDArray[np.intp]) -> Versi
     )
 
 
+def took_effect(versions: VersionColumns) -> Instants:
+    """When each version took effect: its `valid_from`, or the close it records (as the
+    module's docstring says), where its recorded stretch starts unless the deal was created
+    later."""
+    deal = versions.deal
+    status = _status_codes(versions.status)
+    starts = versions.valid_from.copy()
+    previous_open = np.zeros(len(versions), dtype=np.bool_)
+    previous_open[1:] = (deal[1:] == deal[:-1]) & (status[:-1] == OPEN)
+    closed_at = versions.closed_at
+    closing = previous_open & (status != OPEN) & (closed_at != MISSING)
+    at = np.flatnonzero(closing)
+    starts[at] = np.clip(closed_at[at], starts[at - 1], starts[at])
+    return starts
+
+
 def _build(deals: DealColumns, versions: VersionColumns) -> Timeline:
     count = len(deals)
     deal = versions.deal.astype(np.intp)
@@ -160,14 +176,8 @@ def _build(deals: DealColumns, versions: VersionColumns) -> Timeline:
     recorded_since[deal[is_first]] = versions.valid_from[is_first]
     first_row[states.deal[len(versions) :]] = rows[len(versions) :]
 
-    # recorded stretches: one per version, a closing one moved back to the close
-    starts = versions.valid_from.copy()
-    previous_open = np.zeros(len(versions), dtype=np.bool_)
-    previous_open[1:] = ~is_first[1:] & (status[: len(versions)][:-1] == OPEN)
-    closed_at = versions.closed_at
-    closing = previous_open & (status[: len(versions)] != OPEN) & (closed_at != MISSING)
-    at = np.flatnonzero(closing)
-    starts[at] = np.clip(closed_at[at], starts[at - 1], starts[at])
+    # recorded stretches: one per version, from when it took effect
+    starts = took_effect(versions)
     # a version lasts until the next one of its deal starts; a deal's last one, for ever
     ends = np.full(len(versions), FOREVER, dtype=np.int64)
     ends[:-1] = np.where(is_first[1:], FOREVER, starts[1:])
