@@ -20,7 +20,9 @@ from connectors.base import Connector
 from connectors.clock import Clock
 from connectors.http import Pacers
 from connectors.source import MissingToken, Source, SourceContext, Tokens
+from kpis.dataset import Dataset
 from kpis.engine import compute
+from kpis.memory.attribution import attributed
 from kpis.periods import Period, parse_period, recent_periods
 from kpis.results import ResultRow
 from kpis.settings import KpiSettings, MonthlySpend
@@ -168,10 +170,17 @@ def kpi_settings(
     return config.kpi_settings(spend=merge_spend(config.monthly_spend(), typed), now=now)
 
 
+def kpi_data(config: Config, store: Store) -> Dataset:
+    """What the KPIs, goals and reports of a run read: the configured sources' records, with
+    each closed deal's owner as `reporting.attribute_to` says (`kpis.memory.attribution`)."""
+    data = store.load_dataset(contacts="customers", sources=config.connectors.names)
+    return attributed(data, config.reporting.attribute_to)
+
+
 def compute_rows(
     config: Config, store: Store, *, now: datetime, period: str | None = None
 ) -> list[ResultRow]:
-    data = store.load_dataset(contacts="customers", sources=config.connectors.names)
+    data = kpi_data(config, store)
     return compute(data, report_periods(config, now, period), kpi_settings(config, now=now))
 
 
@@ -183,7 +192,7 @@ def run_publish(config: Config, store: Store, *, clock: Clock) -> PublishReport:
     now = clock()
     sheet = None if config.sheets is None else connect_sheet(config)
     settings = kpi_settings(config, sheet, now)
-    data = store.load_dataset(contacts="customers", sources=config.connectors.names)
+    data = kpi_data(config, store)
     content = prepare(config, data, settings, report_periods(config, now), now)
     book = workbook(content)
     outputs: list[Path | str] = []
