@@ -46,9 +46,12 @@ class KpiSpec:
 
     `unit` is the unit of its rows, by which a goal's target is read and a cell formatted.
     `additive` KPIs are sums over the period, so they grow through a goal's window and are
-    paced. `headline` is the KPI's place among the Dashboard's headline KPIs (1 first), None
-    when it is not one. `better` is the direction of a change for the better (churn and
-    costs and durations are better lower), by which the Dashboard colours a change.
+    paced. `revenue` KPIs sum the amounts of the deals won in the period, so open deals turn
+    into them as they are won: a goal on one shows its pipeline coverage (`kpis.coverage`);
+    each is money and additive. `headline` is the KPI's place among the Dashboard's headline
+    KPIs (1 first), None when it is not one. `better` is the direction of a change for the
+    better (churn and costs and durations are better lower), by which the Dashboard colours a
+    change.
     `section` is the anchor of its heading in `docs/kpis.md`.
     """
 
@@ -56,10 +59,15 @@ class KpiSpec:
     function: KpiFunction
     unit: Unit
     additive: bool = False
+    revenue: bool = False
     label: str
     headline: int | None = None
     better: Better = "higher"
     section: str
+
+    def __post_init__(self) -> None:
+        if self.revenue and not (self.unit == "currency" and self.additive):
+            raise ValueError(f"KPI {self.id}: a revenue KPI is an additive sum of money")
 
 
 # the order of this table is the order rows are published in
@@ -92,6 +100,7 @@ CATALOG: tuple[KpiSpec, ...] = (
         function=net_new_revenue,
         unit="currency",
         additive=True,
+        revenue=True,
         label="Net new revenue",
         headline=3,
         section="net_new_revenue-currency",
@@ -166,6 +175,7 @@ CATALOG: tuple[KpiSpec, ...] = (
         function=campaign_revenue,
         unit="currency",
         additive=True,
+        revenue=True,
         label="Revenue by campaign",
         section="campaign_revenue-currency",
     ),

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Literal, TypeAlias, get_args
 
 from kpis.catalog import KPIS
+from kpis.coverage import Coverage, coverage, open_pipeline
 from kpis.dataset import Dataset
 from kpis.engine import compute
 from kpis.money import round_money
@@ -78,6 +79,11 @@ class GoalSpec:
     def additive(self) -> bool:
         return KPIS[self.kpi].additive
 
+    @property
+    def covered(self) -> bool:
+        """Whether the goal shows pipeline coverage: an `at_least` goal on revenue."""
+        return KPIS[self.kpi].revenue and self.direction == "at_least"
+
     def window(self, settings: KpiSettings, now: datetime) -> Period:
         """The window that counts at `now`: `start` to the day before `due`, both inclusive,
         or the period of `every` that contains now's local day."""
@@ -124,6 +130,9 @@ class GoalResult:
     `previous` is, for a recurring goal, the result of its last complete period (the one
     before `period`), whose status is final: `achieved`, `missed` or `no data`; its own
     `previous` is None. A goal with dates has none.
+
+    `coverage` is the open pipeline against the remaining target (`kpis.coverage`) of an
+    `at_least` goal on a revenue KPI, None for every other goal.
     """
 
     spec: GoalSpec
@@ -136,6 +145,7 @@ class GoalResult:
     n: int
     through: date | None
     previous: GoalResult | None = None
+    coverage: Coverage | None = None
 
     @property
     def target(self) -> float:
@@ -174,6 +184,7 @@ def _evaluate(
             elapsed=0.0,
             n=0,
             through=None,
+            coverage=_coverage(spec, None, window, data, settings, now),
         )
     share = _elapsed_share(window, now)
     through = min(now.astimezone(settings.timezone).date(), window.last_day)
@@ -205,7 +216,27 @@ def _evaluate(
         elapsed=float(share),
         n=n,
         through=through,
+        coverage=_coverage(spec, value, window, data, settings, now),
     )
+
+
+def _coverage(
+    spec: GoalSpec,
+    value: Number | None,
+    window: Period,
+    data: Dataset,
+    settings: KpiSettings,
+    now: datetime,
+) -> Coverage | None:
+    """The goal's coverage at `now`: nothing remains once the window has ended; before it
+    begins, nothing is won toward it yet, so the whole target remains."""
+    if not spec.covered:
+        return None
+    remaining = None
+    if now < window.end:
+        remaining = _decimal(spec.target) - (Decimal(0) if value is None else _decimal(value))
+    segment = (spec.segment_by, spec.segment)
+    return coverage(remaining, open_pipeline(data, settings, segment, window.end))
 
 
 def goal_status(

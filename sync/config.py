@@ -34,6 +34,7 @@ from connectors.source import Source
 from kpis.business_hours import check_country
 from kpis.catalog import KPIS
 from kpis.goals import Recurrence, window_problem
+from kpis.memory.attribution import DEFAULT_ATTRIBUTION, Attribution
 from kpis.periods import GRAINS
 from kpis.settings import BusinessHoursSpec, KpiSettings, MonthlySpend
 
@@ -63,6 +64,7 @@ class ReportingSection(_Section):
     history_periods: int = Field(default=14, ge=1, le=120)
     crm_go_live: date | None = None
     comparison_months: int = Field(default=6, ge=1, le=60)
+    attribute_to: Attribution = DEFAULT_ATTRIBUTION
 
     @field_validator("timezone")
     @classmethod

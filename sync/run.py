@@ -23,6 +23,7 @@ from connectors.source import MissingToken, Source, SourceContext, Tokens
 from kpis.dataset import Dataset
 from kpis.engine import compute
 from kpis.memory.as_of import as_of as memory_as_of
+from kpis.memory.attribution import attributed
 from kpis.periods import Period, parse_period, recent_periods
 from kpis.reports.forecast import Forecast, forecast
 from kpis.results import ResultRow
@@ -172,15 +173,17 @@ def kpi_settings(
 
 
 def store_data(config: Config, store: Store, *, as_of: datetime | None = None) -> Dataset:
-    """What the KPIs and reports compute on: the configured sources' records (of the contacts,
-    the customers), as the store knew them at `as_of` when given (`kpis.memory.as_of`).
+    """What the KPIs, goals and reports of a run read: the configured sources' records (of the
+    contacts, the customers), as the store knew them at `as_of` when given
+    (`kpis.memory.as_of`), with each closed deal's owner as `reporting.attribute_to` says
+    (`kpis.memory.attribution`).
 
     As of an instant before a source's versions are recorded, its deals' states are
     reconstructed from the first recorded ones (`kpis.memory.timeline`): a warning says so.
     """
     data = store.load_dataset(contacts="customers", sources=config.connectors.names)
     if as_of is None:
-        return data
+        return attributed(data, config.reporting.attribute_to)
     for source, since in reconstructed_since(data, as_of).items():
         logger.warning(
             "as of %s, the deals of %r are reconstructed: the store records their versions "
@@ -190,7 +193,7 @@ def store_data(config: Config, store: Store, *, as_of: datetime | None = None) -
             source,
             since.isoformat(),
         )
-    return memory_as_of(data, as_of)
+    return attributed(memory_as_of(data, as_of), config.reporting.attribute_to)
 
 
 def reconstructed_since(data: Dataset, instant: datetime) -> dict[str, datetime]:
@@ -230,7 +233,7 @@ def run_publish(config: Config, store: Store, *, clock: Clock) -> PublishReport:
     now = clock()
     sheet = None if config.sheets is None else connect_sheet(config)
     settings = kpi_settings(config, sheet, now)
-    data = store.load_dataset(contacts="customers", sources=config.connectors.names)
+    data = store_data(config, store)
     content = prepare(config, data, settings, report_periods(config, now), now)
     book = workbook(content)
     outputs: list[Path | str] = []

@@ -32,14 +32,22 @@ def test_example_config_loads() -> None:
 
 
 def test_empty_file_takes_the_documented_defaults(tmp_path: Path) -> None:
-    """An empty file means UTC, EUR, month and quarter grains, 12 periods, a 365-day window."""
+    """An empty file means UTC, EUR, month and quarter grains, 14 periods, today's owners, a
+    365-day window."""
     config = load_config(_write(tmp_path, ""))
     assert config.reporting.zone == ZoneInfo("UTC")
     assert config.reporting.currency == "EUR"
     assert config.reporting.periods == ("month", "quarter")
     assert config.reporting.history_periods == 14
+    assert config.reporting.attribute_to == "current_owner"
     assert config.kpis.new_customer_window_days == 365
     assert config.xlsx_path is None
+
+
+def test_owner_at_close_is_accepted(tmp_path: Path) -> None:
+    """`attribute_to = "owner_at_close"` credits closed deals to their owner at the close."""
+    config = load_config(_write(tmp_path, '[reporting]\nattribute_to = "owner_at_close"\n'))
+    assert config.reporting.attribute_to == "owner_at_close"
 
 
 def test_relative_paths_are_relative_to_the_file(tmp_path: Path) -> None:
@@ -102,6 +110,10 @@ every = "quarter"
         ('[reporting]\ncurrency = "EURO"', "reporting.currency: 'EURO' is not a three-letter"),
         ('[reporting]\nperiods = ["fortnight"]', "reporting.periods[0]"),
         ("[reporting]\nhistory_periods = 0", "reporting.history_periods"),
+        (
+            '[reporting]\nattribute_to = "owner_at_time"',
+            "reporting.attribute_to: Input should be 'current_owner' or 'owner_at_close'",
+        ),
         ("[currency.rates]\nUSD = -1", "currency.rates.USD"),
         ('[currency.rates]\nUSD = "lots"', "currency.rates.USD"),
         ("[kpis]\nnew_customer_window_days = -5", "kpis.new_customer_window_days"),
@@ -155,6 +167,7 @@ every = "quarter"
         "currency",
         "grain",
         "history-zero",
+        "attribution",
         "negative-rate",
         "text-rate",
         "negative-window",

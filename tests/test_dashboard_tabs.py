@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kpis.catalog import KPIS
+from kpis.coverage import Coverage
 from kpis.goals import GOAL_STATUSES, GoalResult, GoalSpec, GoalStatus
 from kpis.results import Number, ResultRow, Unit
 from sync.outputs.dashboard.blocks import GOAL_CARD_HEADER, TREND_COLUMN
@@ -71,7 +72,22 @@ ROWS = [
 ]
 
 
-def _goal(status: GoalStatus = "on track", *, kpi: str = "net_new_revenue") -> GoalResult:
+# 4400 of 10000 left, 10120 open (2.3 times it), 3520 weighted (0.8 times)
+COVERAGE = Coverage(
+    remaining=Decimal("4400.00"),
+    pipeline=Decimal("10120.00"),
+    weighted=Decimal("3520.00"),
+    ratio=2.3,
+    weighted_ratio=0.8,
+)
+
+
+def _goal(
+    status: GoalStatus = "on track",
+    *,
+    kpi: str = "net_new_revenue",
+    coverage: Coverage | None = COVERAGE,
+) -> GoalResult:
     spec = GoalSpec(
         name="Revenue H2",
         kpi=kpi,
@@ -91,6 +107,7 @@ def _goal(status: GoalStatus = "on track", *, kpi: str = "net_new_revenue") -> G
         elapsed=0.58,
         n=7,
         through=date(2026, 10, 15),
+        coverage=coverage,
     )
 
 
@@ -369,7 +386,8 @@ def test_empty_dashboard_has_no_rows_or_charts() -> None:
 
 
 def test_goals_tab_lists_each_goal() -> None:
-    """A goal's row holds its definition, value and expected to date, progress and status."""
+    """A goal's row holds its definition, value and expected to date, progress, remaining
+    target and coverage, and status."""
     tab = goals_tab([_goal()], currency="EUR")
     assert (tab.name, tab.header) == ("Goals", GOALS_HEADER)
     assert tab.rows == (
@@ -384,6 +402,9 @@ def test_goals_tab_lists_each_goal() -> None:
             Decimal("5600.00"),
             Decimal("5777.68"),
             0.56,
+            Decimal("4400.00"),
+            2.3,
+            0.8,
             "on track",
         ),
     )
@@ -391,12 +412,41 @@ def test_goals_tab_lists_each_goal() -> None:
 
 @pytest.mark.parametrize(
     ("column", "fmt"),
-    [(3, "currency:EUR"), (5, "date"), (7, "currency:EUR"), (8, "currency:EUR"), (9, "percent")],
-    ids=["target", "start", "value", "expected", "progress"],
+    [
+        (3, "currency:EUR"),
+        (5, "date"),
+        (7, "currency:EUR"),
+        (8, "currency:EUR"),
+        (9, "percent"),
+        (10, "currency:EUR"),
+        (11, "multiple"),
+        (12, "multiple"),
+    ],
+    ids=["target", "start", "value", "expected", "progress", "remaining", "coverage", "weighted"],
 )
 def test_goals_tab_formats(column: int, fmt: str) -> None:
-    """Targets and values follow the KPI's unit, windows are dates, progress a percent."""
+    """Targets and values follow the KPI's unit, windows are dates, progress a percent, the
+    remaining target is money and the coverages are multiples (2.3 times)."""
     assert goals_tab([_goal()], currency="EUR").format_at((0, column)) == fmt
+
+
+def test_a_goal_without_coverage_leaves_its_cells_blank() -> None:
+    """A goal on a rate has no remaining target nor coverage: the three cells are empty."""
+    tab = goals_tab([_goal(kpi="close_rate", coverage=None)], currency="EUR")
+    assert tab.rows[0][10:13] == (None, None, None)
+
+
+def test_a_met_revenue_goal_shows_no_coverage() -> None:
+    """Once nothing remains, remaining and both coverages are blank, the goal achieved."""
+    met = Coverage(
+        remaining=None,
+        pipeline=Decimal("900.00"),
+        weighted=Decimal("300.00"),
+        ratio=None,
+        weighted_ratio=None,
+    )
+    tab = goals_tab([_goal("achieved", coverage=met)], currency="EUR")
+    assert tab.rows[0][10:] == (None, None, None, "achieved")
 
 
 def test_ratio_goal_target_is_a_percent() -> None:
@@ -409,7 +459,7 @@ def test_ratio_goal_target_is_a_percent() -> None:
 def test_goals_tab_status_cell_is_styled(status: GoalStatus) -> None:
     """The status cell carries the semantic style of its status for every writer to colour."""
     tab = goals_tab([_goal(status)], currency="EUR")
-    assert tab.cell_styles == {(0, 10): f"status:{status}"}
+    assert tab.cell_styles == {(0, 13): f"status:{status}"}
 
 
 def test_a_trend_table_starts_at_its_first_period_with_a_value() -> None:

@@ -7,17 +7,22 @@ import re
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from kpis.results import Unit
 from sync.outputs.dashboard.cells import change
+from sync.outputs.dashboard.tabs import GOALS_HEADER, goals_tab
 from sync.outputs.sheets.charts import chart_spec, status_rules
 from sync.outputs.sheets.layout import plan_tabs
 from sync.outputs.sheets.writer import format_requests, value_ranges
 from sync.outputs.workbook import Tab, Workbook
 from sync.outputs.xlsx import write_xlsx
 from tests.fixtures.sheets.discovery import problems
-from tests.test_dashboard_tabs import _dashboard, _find, _row
+from tests.test_dashboard_tabs import _dashboard, _find, _goal, _row
+
+COVERAGE_COLUMNS = (GOALS_HEADER.index("coverage"), GOALS_HEADER.index("weighted_coverage"))
+TIMES_PATTERN = '0.0"\N{MULTIPLICATION SIGN}"'
 
 
 def _xlsx(tmp_path: Path, tab: Tab) -> dict[str, str]:
@@ -124,6 +129,45 @@ def test_sheets_colours_good_and_bad_as_fixed_fills() -> None:
     }
     assert fills[(churn + 1, 5)] == {"red": 1.0, "green": 0.7804, "blue": 0.8078}
     assert status_rules(tab, 1) == []
+
+
+def _goals() -> Tab:
+    return goals_tab([_goal(), _goal(kpi="close_rate", coverage=None)], currency="EUR")
+
+
+def test_xlsx_goal_coverage_reads_as_a_multiple(tmp_path: Path) -> None:
+    """The .xlsx keeps the coverages as numbers shown as multiples; a rate goal's are empty."""
+    path = tmp_path / "kpis.xlsx"
+    write_xlsx(Workbook(tabs=(_goals(),)), path)
+    sheet = openpyxl.load_workbook(path)["Goals"]
+    cells = [sheet.cell(row=2, column=c + 1) for c in COVERAGE_COLUMNS]
+    assert [(c.value, c.number_format) for c in cells] == [
+        (2.3, TIMES_PATTERN),
+        (0.8, TIMES_PATTERN),
+    ]
+    assert [sheet.cell(row=3, column=c + 1).value for c in COVERAGE_COLUMNS] == [None, None]
+
+
+def test_sheets_goal_coverage_reads_as_a_multiple() -> None:
+    """Sheets gets the same pattern on both coverage columns and the numbers as numbers."""
+    plans = plan_tabs(Workbook(tabs=(_goals(),)), {})
+    patterns = {
+        r["repeatCell"]["range"]["startColumnIndex"]: r["repeatCell"]["cell"]["userEnteredFormat"][
+            "numberFormat"
+        ]
+        for r in format_requests(plans)
+        if r.get("repeatCell", {}).get("fields") == "userEnteredFormat.numberFormat"
+        and r["repeatCell"]["range"]["startRowIndex"] == 1
+    }
+    assert [patterns[c] for c in COVERAGE_COLUMNS] == [
+        {"type": "NUMBER", "pattern": TIMES_PATTERN},
+        {"type": "NUMBER", "pattern": TIMES_PATTERN},
+    ]
+    (values,) = value_ranges(plans)
+    assert [values["values"][1][c] for c in COVERAGE_COLUMNS] == [2.3, 0.8]
+    assert [values["values"][2][c] for c in COVERAGE_COLUMNS] == ["", ""]
+    body = {"requests": format_requests(plans)}
+    assert problems(body, "BatchUpdateSpreadsheetRequest") == []
 
 
 @pytest.mark.parametrize(

@@ -208,6 +208,9 @@ def test_goals_tab_lists_last_and_current_period_of_a_recurring_goal() -> None:
             Decimal("80000.00"),
             Decimal("72000.00"),
             pytest.approx(80000 / 72000),
+            None,
+            None,
+            None,
             "achieved",
         ),
         (
@@ -216,7 +219,10 @@ def test_goals_tab_lists_last_and_current_period_of_a_recurring_goal() -> None:
             Decimal("20000.00"),
             Decimal("34800.00"),
             pytest.approx(20000 / 72000),
+            Decimal("52000.00"),  # of 72000, with no deal open
+            0.0,
+            0.0,
             "off track",
         ),
     ]
-    assert tab.cell_styles == {(0, 10): "status:achieved", (1, 10): "status:off track"}
+    assert tab.cell_styles == {(0, 13): "status:achieved", (1, 13): "status:off track"}

@@ -38,6 +38,8 @@ WIDE = 1.25
 HEADING_WIDTH = 16
 # note lines are broken no narrower than this, however narrow the table
 NOTE_WIDTH = 80
+TIMES = "\N{MULTIPLICATION SIGN}"
+"""The sign after a `multiple`: a coverage of 2.3 shows as 2.3 and the sign in both writers."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,8 @@ def shown(value: CellValue, kind: FormatKind, code: str | None = None) -> str:
             return f"{number:,.0f} {code}"
         case "points":
             return f"{number:+.1f} pp"
+        case "multiple":
+            return f"{number:.1f}{TIMES}"
         case "days" | "hours":
             return f"{number:.1f}"
         case "integer":

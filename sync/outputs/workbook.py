@@ -29,6 +29,7 @@ Cell: TypeAlias = tuple[int, int]
 FormatKind: TypeAlias = Literal[
     "percent",
     "points",
+    "multiple",
     "currency",
     "whole_currency",
     "days",

@@ -47,6 +47,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from connectors.errors import RunFailure
+from sync.outputs.widths import TIMES
 from sync.outputs.workbook import (
     HIGHLIGHT_COLOUR,
     STYLE_COLOURS,
@@ -67,6 +68,8 @@ PATTERNS: dict[FormatKind, str] = {
     "percent": "0.0%",
     # a change of a percent in percentage points, signed: +2.5 pp
     "points": '+0.0 "pp";-0.0 "pp";0.0 "pp"',
+    # how many times a figure covers another, 2.3 followed by the sign
+    "multiple": f'0.0"{TIMES}"',
     "days": "0.0",
     "hours": "0.0",
     "integer": "#,##0",

@@ -26,7 +26,15 @@ from sync.outputs.dashboard.cells import LOW_SAMPLE_N
 from sync.outputs.dashboard.periods import grain_periods
 from sync.outputs.dashboard.trend import trend_block, trend_charts
 from sync.outputs.tab_grid import Grid
-from sync.outputs.workbook import CellValue, Chart, Sparkline, Tab, status_style, unit_format
+from sync.outputs.workbook import (
+    CellValue,
+    Chart,
+    Sparkline,
+    Tab,
+    currency_format,
+    status_style,
+    unit_format,
+)
 
 GOALS_HEADER = (
     "name",
@@ -39,6 +47,9 @@ GOALS_HEADER = (
     "value_to_date",
     "expected_to_date",
     "progress",
+    "remaining",
+    "coverage",
+    "weighted_coverage",
     "status",
 )
 DASHBOARD_NOTES = (
@@ -54,6 +65,9 @@ GOALS_NOTES = (
     "The window runs from start up to, not including, due; values count through today.",
     "A recurring goal has a row for its last complete period (final) and one for the "
     "current period (to date), each with its own start and due.",
+    "Revenue goals: remaining is target - value to date, empty once met or past due. "
+    "coverage is the amount of the goal's open deals expected to close before due (or on no "
+    "date) ÷ remaining; weighted_coverage weighs each deal by its stage's probability.",
 )
 
 
@@ -101,12 +115,14 @@ def dashboard_tab(
 
 
 def goals_tab(goal_results: Sequence[GoalResult], *, currency: str) -> Tab:
-    """One row per goal window: its definition, value and expected-to-date, progress and
-    status; a recurring goal's last complete period comes before its current one."""
+    """One row per goal window: its definition, value and expected-to-date, progress, a
+    revenue goal's remaining target and pipeline coverage, and status; a recurring goal's
+    last complete period comes before its current one."""
     grid = Grid(len(GOALS_HEADER))
     for result in (w for r in goal_results for w in (r.previous, r) if w is not None):
         spec = result.spec
         fmt = unit_format(spec.unit, currency)
+        covered = result.coverage
         segment = ALL if spec.segment_by == ALL else f"{spec.segment_by}: {spec.segment}"
         cells: tuple[CellValue, ...] = (
             spec.name,
@@ -119,11 +135,17 @@ def goals_tab(goal_results: Sequence[GoalResult], *, currency: str) -> Tab:
             result.value,
             result.expected,
             result.progress,
+            None if covered is None else covered.remaining,
+            None if covered is None else covered.ratio,
+            None if covered is None else covered.weighted_ratio,
             result.status,
         )
         index = grid.add(
             cells,
-            ("text", "text", "text", fmt, "text", "date", "date", fmt, fmt, "percent", "text"),
+            (
+                *("text", "text", "text", fmt, "text", "date", "date", fmt, fmt, "percent"),
+                *(currency_format(currency), "multiple", "multiple", "text"),
+            ),
         )
         grid.styles[(index, len(GOALS_HEADER) - 1)] = status_style(result.status)
     return grid.tab("Goals", GOALS_HEADER, notes=GOALS_NOTES, autofilter=True)

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeAlias
 
+from sync.outputs.widths import TIMES
 from sync.outputs.workbook import Cell, CellValue, FormatKind, parse_format
 
 SheetValue: TypeAlias = str | int | float
@@ -30,6 +31,7 @@ PATTERNS: dict[FormatKind, tuple[str, str]] = {
     "percent": ("PERCENT", "0.0%"),
     # sections for positive;negative;zero, as the formats guide above describes
     "points": ("NUMBER", '+0.0 "pp";-0.0 "pp";0.0 "pp"'),
+    "multiple": ("NUMBER", f'0.0"{TIMES}"'),
     "days": ("NUMBER", "0.0"),
     "hours": ("NUMBER", "0.0"),
     "integer": ("NUMBER", "#,##0"),
