@@ -52,7 +52,8 @@ def _identity_gap(changes: PipelineChanges, segment: SegmentKey = ALL_SEGMENT) -
     )
 
 
-def _worked_example() -> list[Deal]:
+def worked_example() -> list[Deal]:
+    """The deals of the worked example in docs/kpis.md."""
     return [
         versioned(
             details(deal("A", created="2026-09-01", amount="1000"), expected="2026-10-20"),
@@ -71,9 +72,9 @@ def _worked_example() -> list[Deal]:
     ]
 
 
-def test_worked_example_of_the_docs() -> None:
+def testworked_example_of_the_docs() -> None:
     """docs/kpis.md's worked example: every figure and its deals, and the identity."""
-    changes = _changes(*_worked_example())
+    changes = _changes(*worked_example())
     assert _figures(changes) == {
         "open_start": (Decimal("1460.00"), 2),
         "created": (Decimal("700.00"), 3),
