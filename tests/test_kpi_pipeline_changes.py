@@ -308,3 +308,12 @@ def test_the_identity_holds_exactly(deals: list[Deal], label: str) -> None:
     following: Period = period(label).previous()
     before = pipeline_changes(data, following, USD)
     assert before.figure("open_end") == changes.figure("open_start")
+
+
+def test_a_custom_period_of_the_same_days_keeps_its_own_label() -> None:
+    """October as a month and as a custom period: the same figures, each under its label."""
+    data = Dataset(deals=worked_example())
+    month = pipeline_changes(data, period("2026-10"), USD)
+    custom = pipeline_changes(data, period("2026-10-01..2026-10-31"), USD)
+    assert custom.period.label == "2026-10-01..2026-10-31"
+    assert custom.figures == month.figures

@@ -113,7 +113,7 @@ class _Memory:
     closes: npt.NDArray[np.intp]
     changes: npt.NDArray[np.intp]
     deals: int
-    cache: dict[tuple[int, int, int], PipelineChanges] = field(default_factory=dict)
+    cache: dict[tuple[Period, int], PipelineChanges] = field(default_factory=dict)
 
 
 def _build(data: Dataset, settings: KpiSettings) -> _Memory:
@@ -148,7 +148,8 @@ def _build(data: Dataset, settings: KpiSettings) -> _Memory:
     closes = np.flatnonzero(closed & (after_open | born_closed))
     changes = np.flatnonzero(after_open)
 
-    # the stretch that closes each open stretch's run, -1 for a run that lasts
+    # the stretch that closes each open stretch's run (-1 for a run that lasts); a closed
+    # stretch is its own
     run_start = is_open & ~after_open
     run_id = np.cumsum(run_start) - 1
     continues = np.zeros(len(timeline), dtype=np.bool_)
@@ -188,7 +189,8 @@ def pipeline_changes(data: Dataset, period: Period, settings: KpiSettings) -> Pi
     memory = _memory(data, settings)
     start, end = micros(period.start), micros(period.end)
     until = end if settings.now is None else max(start, min(end, micros(settings.now)))
-    key = (start, end, until)
+    # by the period itself, not its bounds: a custom period of October has its own label
+    key = (period, until)
     found = memory.cache.get(key)
     if found is None:
         found = _changes(memory, period, start, until, end)
