@@ -16,6 +16,15 @@ from kpis.dataset import Dataset
 from kpis.lifetime import customer_lifetime_value
 from kpis.lists import email_list_growth_rate
 from kpis.marketing import campaign_revenue, customer_acquisition_cost
+from kpis.memory.waterfall import (
+    pipeline_created,
+    pipeline_lost,
+    pipeline_open_end,
+    pipeline_open_start,
+    pipeline_pushed,
+    pipeline_value_change,
+    pipeline_won,
+)
 from kpis.periods import Period
 from kpis.results import ResultRow, Unit
 from kpis.sales import (
@@ -69,6 +78,12 @@ class KpiSpec:
         if self.revenue and not (self.unit == "currency" and self.additive):
             raise ValueError(f"KPI {self.id}: a revenue KPI is an additive sum of money")
 
+
+# the seven figures of the pipeline changes share one section, as they share one identity
+_PIPELINE_CHANGES = (
+    "pipeline_open_start-pipeline_created-pipeline_won-pipeline_lost-pipeli"
+    "ne_value_change-pipeline_open_end-pipeline_pushed-currency-all-and-pipeline"
+)
 
 # the order of this table is the order rows are published in
 CATALOG: tuple[KpiSpec, ...] = (
@@ -227,6 +242,61 @@ CATALOG: tuple[KpiSpec, ...] = (
         unit="count",
         label="Follow-ups per ticket (mean)",
         section="followups_per_ticket-count",
+    ),
+    KpiSpec(
+        id="pipeline_open_start",
+        function=pipeline_open_start,
+        unit="currency",
+        label="Pipeline at start",
+        section=_PIPELINE_CHANGES,
+    ),
+    KpiSpec(
+        id="pipeline_created",
+        function=pipeline_created,
+        unit="currency",
+        additive=True,
+        label="Pipeline created",
+        section=_PIPELINE_CHANGES,
+    ),
+    KpiSpec(
+        id="pipeline_won",
+        function=pipeline_won,
+        unit="currency",
+        additive=True,
+        label="Pipeline won",
+        section=_PIPELINE_CHANGES,
+    ),
+    KpiSpec(
+        id="pipeline_lost",
+        function=pipeline_lost,
+        unit="currency",
+        additive=True,
+        label="Pipeline lost",
+        better="lower",
+        section=_PIPELINE_CHANGES,
+    ),
+    KpiSpec(
+        id="pipeline_value_change",
+        function=pipeline_value_change,
+        unit="currency",
+        additive=True,
+        label="Pipeline value change",
+        section=_PIPELINE_CHANGES,
+    ),
+    KpiSpec(
+        id="pipeline_open_end",
+        function=pipeline_open_end,
+        unit="currency",
+        label="Pipeline at end",
+        section=_PIPELINE_CHANGES,
+    ),
+    KpiSpec(
+        id="pipeline_pushed",
+        function=pipeline_pushed,
+        unit="currency",
+        label="Pipeline pushed",
+        better="lower",
+        section=_PIPELINE_CHANGES,
     ),
 )
 KPIS: Mapping[str, KpiSpec] = {spec.id: spec for spec in CATALOG}

@@ -162,6 +162,7 @@ def test_publish_writes_every_tab(tmp_path: Path, go_live: bool, comparison: lis
         "KPIs",
         "Goals",
         "Pipeline",
+        "Pipeline changes",
         "Sales performance",
         "Lost deals",
         "Forecast",

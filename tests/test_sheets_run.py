@@ -87,8 +87,8 @@ def test_sync_writes_the_sheet_tab_for_tab_as_the_workbook(tmp_path: Path) -> No
     assert f"docs.google.com/spreadsheets/d/{SHEET_ID}" in result.stdout
     workbook = tmp_path / "out" / "kpis.xlsx"
     tabs = [tab.title for tab in fake.tabs if tab.title != "Sheet1"]
-    assert tabs == ["Dashboard", "KPIs", "Goals", "Pipeline", "Sales performance",
-                    "Lost deals", "Forecast", INPUTS]  # fmt: skip
+    assert tabs == ["Dashboard", "KPIs", "Goals", "Pipeline", "Pipeline changes",
+                    "Sales performance", "Lost deals", "Forecast", INPUTS]  # fmt: skip
     for title in tabs:
         xlsx = read_tab(workbook, title)
         assert xlsx is not None

@@ -92,6 +92,7 @@ TABS = (
     "KPIs",
     "Goals",
     "Pipeline",
+    "Pipeline changes",
     "Sales performance",
     "Lost deals",
     "Forecast",

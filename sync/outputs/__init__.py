@@ -1,9 +1,10 @@
 """What a publish writes: the tidy rows, the tabs built from them, the `.xlsx` and the Sheet.
 
 `publication` turns the KPIs, goals and reports into a `Workbook` of tabs (`workbook`, built
-by `kpi_tabs`, the `dashboard` package, `report_tabs`, `before_after_tab` and `inputs`, on
-rows laid out by `tab_grid` and columns sized by `widths`); `xlsx` writes it to a local file
-and the `sheets` package to a Google Sheet; `tidy` is the one form of a result row.
+by `kpi_tabs`, the `dashboard` package, `report_tabs`, `pipeline_changes_tab`,
+`before_after_tab` and `inputs`, on rows laid out by `tab_grid` and columns sized by
+`widths`); `xlsx` writes it to a local file and the `sheets` package to a Google Sheet;
+`tidy` is the one form of a result row.
 """
 
 from sync.outputs.inputs import INPUTS, merge_spend, read_spend

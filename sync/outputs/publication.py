@@ -13,7 +13,8 @@ from datetime import datetime
 from kpis.dataset import Dataset
 from kpis.engine import compute
 from kpis.goals import GoalResult, GoalSpec, evaluate_goal
-from kpis.periods import Period, period_containing
+from kpis.memory.waterfall import PipelineChanges, pipeline_changes
+from kpis.periods import Grain, Period, period_containing, recent_periods
 from kpis.reports.before_after import BeforeAfter, before_after
 from kpis.reports.forecast import Forecast, forecast
 from kpis.reports.lost_deals import LostDeals, lost_deals
@@ -26,6 +27,7 @@ from sync.outputs.before_after_tab import before_after_tab
 from sync.outputs.dashboard import dashboard_tab, goals_tab
 from sync.outputs.inputs import inputs_tab
 from sync.outputs.kpi_tabs import kpis_tab, pipeline_tab
+from sync.outputs.pipeline_changes_tab import pipeline_changes_tab
 from sync.outputs.report_tabs import (
     forecast_tab,
     lost_deals_tab,
@@ -39,7 +41,8 @@ class Publication:
     """The KPI rows of every published period, the goals, and the reports.
 
     The sales-performance and lost-deals reports and the stuck deals cover `current`: the
-    period of the first published grain that contains `now`, to date.
+    period of the first published grain that contains `now`, to date. The pipeline changes
+    are by month and by ISO week, whatever the published grains, `history_periods` of each.
     """
 
     updated_at: datetime
@@ -52,6 +55,8 @@ class Publication:
     lost: LostDeals
     stuck: StuckDeals
     before_after: BeforeAfter | None
+    changes_by_month: Sequence[PipelineChanges]
+    changes_by_week: Sequence[PipelineChanges]
 
 
 def prepare(
@@ -65,6 +70,11 @@ def prepare(
     zone = config.reporting.zone
     current = period_containing(config.reporting.periods[0], now.astimezone(zone).date(), zone)
     go_live = config.reporting.crm_go_live
+
+    def changes(grain: Grain) -> list[PipelineChanges]:
+        history = recent_periods(grain, now, config.reporting.history_periods, zone)
+        return [pipeline_changes(data, period, settings) for period in history]
+
     return Publication(
         updated_at=now,
         currency=settings.currency,
@@ -81,6 +91,8 @@ def prepare(
         before_after=None
         if go_live is None
         else before_after(data, settings, go_live, config.reporting.comparison_months, now),
+        changes_by_month=changes("month"),
+        changes_by_week=changes("week"),
     )
 
 
@@ -96,6 +108,12 @@ def workbook(publication: Publication) -> Workbook:
             kpis_tab(publication.rows, updated_at=publication.updated_at, currency=currency),
             goals_tab(publication.goals, currency=currency),
             pipeline_tab(publication.rows, publication.stuck),
+            pipeline_changes_tab(
+                publication.changes_by_month,
+                publication.changes_by_week,
+                currency=currency,
+                now=publication.updated_at,
+            ),
             sales_performance_tab(publication.performance),
             lost_deals_tab(publication.lost),
             forecast_tab(publication.forecast),

@@ -87,6 +87,13 @@ def stack(name: str, tables: Sequence[Table], notes: tuple[str, ...] = ()) -> Ta
     )
 
 
+def table_start(tables: Sequence[Table], index: int) -> int:
+    """The tab's data row where the rows of `tables[index]` begin once `stack`ed: each
+    table after the first takes a blank row, its title and its header first."""
+    before = sum(len(table.rows) + 3 for table in tables[1:index])
+    return len(tables[0].rows) + before + 3 if index else 0
+
+
 def _padded(row: tuple[CellValue, ...], width: int) -> tuple[CellValue, ...]:
     return row + (None,) * (width - len(row))
 

@@ -125,6 +125,42 @@ class Chart:
     y_format: str
 
 
+WATERFALL_COLOURS: Mapping[str, str] = MappingProxyType(
+    {"total": "4472C4", "rise": "70AD47", "fall": "E15759"}
+)
+"""The `RRGGBB` of a waterfall's totals, rises and falls, in the .xlsx and in Sheets alike."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaterfallChart:
+    """A waterfall over the data rows `first_row` to `last_row` (both included): the first
+    and the last row are totals, the rows between steps up or down from the total so far.
+
+    `categories` labels each bar and `change` holds its signed amount (a total's own
+    value). Writers without a waterfall chart (the .xlsx) stack columns instead: an
+    invisible bar of height `base` carries the visible one from `totals`, `rises` or
+    `falls`, so those four columns hold the same bars as numbers.
+    """
+
+    title: str
+    categories: int
+    change: int
+    base: int
+    totals: int
+    rises: int
+    falls: int
+    first_row: int
+    last_row: int
+    y_format: str
+
+    @property
+    def columns(self) -> tuple[int, ...]:
+        return (self.categories, self.change, self.base, self.totals, self.rises, self.falls)
+
+
+AnyChart: TypeAlias = Chart | WaterfallChart
+
+
 @dataclass(frozen=True, kw_only=True)
 class Sparkline:
     """A small line in data cell `cell` drawn from column `column`, rows `first_row` to
@@ -164,7 +200,7 @@ class Tab:
     cell_styles: Mapping[Cell, str] = field(default_factory=dict)
     bold_rows: frozenset[int] = frozenset()
     autofilter: bool = False
-    charts: tuple[Chart, ...] = ()
+    charts: tuple[AnyChart, ...] = ()
     sparklines: tuple[Sparkline, ...] = ()
     create_only: bool = False
     fit: Fit = field(init=False, repr=False, compare=False)
@@ -225,9 +261,13 @@ class Tab:
         ):
             raise ValueError(f"tab {self.name!r}: sparkline data is outside the table")
 
-    def _check_chart(self, chart: Chart) -> None:
-        columns = (chart.categories, *chart.series)
-        if not chart.series or not all(0 <= c < len(self.header) for c in columns):
+    def _check_chart(self, chart: AnyChart) -> None:
+        columns = (
+            chart.columns
+            if isinstance(chart, WaterfallChart)
+            else (chart.categories, *chart.series)
+        )
+        if len(columns) < 2 or not all(0 <= c < len(self.header) for c in columns):
             raise ValueError(
                 f"tab {self.name!r}: chart {chart.title!r} needs series and columns in the table"
             )

@@ -32,7 +32,7 @@ from typing import TypeAlias
 
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.chart import LineChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.text import RichText
 from openpyxl.comments import Comment
 from openpyxl.drawing.text import (
@@ -51,10 +51,12 @@ from sync.outputs.widths import TIMES
 from sync.outputs.workbook import (
     HIGHLIGHT_COLOUR,
     STYLE_COLOURS,
+    WATERFALL_COLOURS,
     CellValue,
     Chart,
     FormatKind,
     Tab,
+    WaterfallChart,
     Workbook,
     parse_format,
 )
@@ -253,7 +255,12 @@ def _render(tab: Tab, sheet: Worksheet) -> None:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(tab.header))}{len(tab.rows) + 1}"
     for index, chart in enumerate(tab.charts):
         row, column = tab.chart_anchor(index)
-        sheet.add_chart(_line_chart(chart, sheet), f"{get_column_letter(column + 1)}{row + 1}")
+        drawn = (
+            _waterfall_chart(chart, sheet)
+            if isinstance(chart, WaterfallChart)
+            else _line_chart(chart, sheet)
+        )
+        sheet.add_chart(drawn, f"{get_column_letter(column + 1)}{row + 1}")
 
 
 def _print_setup(tab: Tab, sheet: Worksheet) -> None:
@@ -293,6 +300,35 @@ def _line_chart(chart: Chart, sheet: Worksheet) -> LineChart:
     line.x_axis.delete = False
     line.y_axis.delete = False
     return line
+
+
+def _waterfall_chart(chart: WaterfallChart, sheet: Worksheet) -> BarChart:
+    """Stacked columns: an invisible base carries each total, rise or fall bar, since
+    openpyxl writes no waterfall chart (Excel's own is a chartex part it does not know)."""
+    bars = BarChart()
+    bars.type, bars.grouping, bars.overlap = "col", "stacked", 100
+    bars.title = chart.title
+    bars.height, bars.width = CHART_HEIGHT_CM, CHART_WIDTH_CM
+    names_row, last_row = chart.first_row + 1, chart.last_row + 2
+    for column in (chart.base, chart.totals, chart.rises, chart.falls):
+        data = Reference(sheet, min_col=column + 1, min_row=names_row, max_row=last_row)
+        bars.add_data(data, titles_from_data=True)
+    bars.set_categories(
+        Reference(sheet, min_col=chart.categories + 1, min_row=names_row + 1, max_row=last_row)
+    )
+    base, *shown = bars.series
+    base.graphicalProperties.noFill = True
+    base.graphicalProperties.line.noFill = True
+    for series, kind in zip(shown, ("total", "rise", "fall"), strict=True):
+        series.graphicalProperties.solidFill = WATERFALL_COLOURS[kind]
+        series.graphicalProperties.line.solidFill = WATERFALL_COLOURS[kind]
+    # the base is no series a reader should look for, and the colours say the rest
+    bars.legend = None
+    bars.gapWidth = 60
+    bars.y_axis.number_format = number_format(chart.y_format)
+    bars.x_axis.delete = False
+    bars.y_axis.delete = False
+    return bars
 
 
 def _put(sheet: Worksheet, row: int, column: int, value: CellValue) -> None:

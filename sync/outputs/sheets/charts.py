@@ -14,14 +14,30 @@ from collections.abc import Iterator
 
 from sync.outputs.sheets.cells import Json, grid_range, rgb, row_spans
 from sync.outputs.sheets.layout import TabPlan
-from sync.outputs.workbook import CHART_ROWS, STATUS_STYLE_PREFIX, STYLE_COLOURS, Chart, Tab
+from sync.outputs.workbook import (
+    CHART_ROWS,
+    STATUS_STYLE_PREFIX,
+    STYLE_COLOURS,
+    WATERFALL_COLOURS,
+    AnyChart,
+    Chart,
+    Tab,
+    WaterfallChart,
+)
 
 ROW_PIXELS = 21  # Sheets' default row height
 CHART_WIDTH = 720
 CHART_HEIGHT = (CHART_ROWS - 1) * ROW_PIXELS
 
 
-def chart_spec(chart: Chart, sheet_id: int) -> Json:
+def chart_spec(chart: AnyChart, sheet_id: int) -> Json:
+    """The `ChartSpec` of a model's chart: a waterfall, or a line chart."""
+    if isinstance(chart, WaterfallChart):
+        return waterfall_spec(chart, sheet_id)
+    return line_spec(chart, sheet_id)
+
+
+def line_spec(chart: Chart, sheet_id: int) -> Json:
     """A line chart of the model's chart; the row above its data names the series."""
     rows = (chart.first_row, chart.last_row + 2)  # the naming row, then the data rows
 
@@ -45,6 +61,43 @@ def chart_spec(chart: Chart, sheet_id: int) -> Json:
             "series": [
                 {"series": source(column), "targetAxis": "LEFT_AXIS"} for column in chart.series
             ],
+        },
+    }
+
+
+def waterfall_spec(chart: WaterfallChart, sheet_id: int) -> Json:
+    """A `waterfallChart` of the change column: the first value is a total, and so is the
+    last (a custom subtotal whose data is the subtotal), with no computed total after it
+    (WaterfallChartSpec, WaterfallChartSeries and WaterfallChartCustomSubtotal in
+    https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/charts)."""
+    rows = (chart.first_row + 1, chart.last_row + 2)  # the data rows only: no header count
+
+    def data(column: int) -> Json:
+        return {"sourceRange": {"sources": [grid_range(sheet_id, rows, (column, column + 1))]}}
+
+    def style(kind: str, label: str) -> Json:
+        return {"label": label, "colorStyle": {"rgbColor": rgb(WATERFALL_COLOURS[kind])}}
+
+    return {
+        "title": chart.title,
+        "waterfallChart": {
+            "domain": {"data": data(chart.categories)},
+            "series": [
+                {
+                    "data": data(chart.change),
+                    "customSubtotals": [
+                        {
+                            "subtotalIndex": chart.last_row - chart.first_row,
+                            "dataIsSubtotal": True,
+                        }
+                    ],
+                    "hideTrailingSubtotal": True,
+                    "positiveColumnsStyle": style("rise", "increase"),
+                    "negativeColumnsStyle": style("fall", "decrease"),
+                    "subtotalColumnsStyle": style("total", "total"),
+                }
+            ],
+            "firstValueIsTotal": True,
         },
     }
 
