@@ -23,6 +23,5 @@ def as_stored(record: R, synced_at: datetime) -> R:
 def without_versions(records: Iterable[R]) -> list[R]:
     """The records with no deal versions: for tests of everything else a deal holds."""
     return [
-        replace(record, versions=()) if isinstance(record, Deal) else record
-        for record in records
+        replace(record, versions=()) if isinstance(record, Deal) else record for record in records
     ]
