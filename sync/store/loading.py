@@ -285,8 +285,8 @@ def _versions(db: sqlite3.Connection, deals: DealColumns, since: int | None) -> 
     As for the visits, those of every deal (or every changed deal) are read and those of
     deleted deals dropped here.
     """
-    spec: dict[str, Kind] = {name: "key" for name in VERSION_KEY}
-    spec |= _spec(VersionColumns)
+    key: Kind = "key"
+    spec = dict.fromkeys(VERSION_KEY, key) | _spec(VersionColumns)
     rows = f"SELECT {', '.join(spec)} FROM {VERSIONS}"  # noqa: S608
     where = "" if since is None else f" WHERE (source, deal_id) IN ({changed_since('deal', since)})"
     read = _Read(db, rows + where, spec)

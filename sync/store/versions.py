@@ -55,9 +55,10 @@ class _Held:
     recorded_at: datetime | None
 
 
-def state(version: DealVersion) -> tuple[object, ...]:
+def state(version: Deal | DealVersion) -> tuple[object, ...]:
     """What a new version must differ in: stage (with its pipeline), status, amount,
-    currency, expected close date, probability or owner (`docs/kpis.md`).
+    currency, expected close date, probability or owner (`docs/kpis.md`), of a version or
+    of a deal's present fields.
 
     Not `closed_at`, which moves with the status: a close date edited on a closed deal is
     no new state of the pipeline.
@@ -112,25 +113,38 @@ def record(
     """
     held = _held(db, source, {item.record.id for item in items})
     before = {deal_id: list(history) for deal_id, history in held.items()}
+    touched: set[str] = set()
     for item in items:
         deal = cast(Deal, item.record)
         history = held.setdefault(deal.id, [])
         if deal.versions:
-            history[:] = _merged(history, deal.versions)
+            merged = _merged(history, deal.versions)
+            if merged != history:
+                history[:] = merged
+                touched.add(deal.id)
         if not history:
             start = min(item.changed_at or synced_at, synced_at)
             history.append(_Held(deal.version(start), synced_at))
-            continue
-        latest = history[-1]
-        present = deal.version(latest.version.valid_from)
-        if state(present) == state(latest.version):
-            continue
-        start = dated(latest.version, deal, item.changed_at, synced_at)
-        history[-1] = replace(latest, version=replace(latest.version, valid_to=start))
-        history.append(_Held(deal.version(start), synced_at))
+            touched.add(deal.id)
+        elif state(deal) != state(history[-1].version):
+            latest = history[-1]
+            start = dated(latest.version, deal, item.changed_at, synced_at)
+            history[-1] = replace(latest, version=replace(latest.version, valid_to=start))
+            history.append(_Held(deal.version(start), synced_at))
+            touched.add(deal.id)
+    gone: list[tuple[SqlValue, ...]] = []
+    new: list[tuple[SqlValue, ...]] = []
     added = 0
-    for deal_id, history in held.items():
-        added += _write(db, source, deal_id, before.get(deal_id, []), history)
+    for deal_id in touched:
+        was, history = before.get(deal_id, []), held[deal_id]
+        old_rows = {_row(source, deal_id, version) for version in was}
+        new_rows = {_row(source, deal_id, version) for version in history}
+        # only the rows that differ: a closed version is rewritten, the others stay
+        gone.extend((source, deal_id, row[_KEY]) for row in old_rows - new_rows)
+        new.extend(new_rows - old_rows)
+        added += len(history) - len(was)
+    db.executemany(_DELETE, gone)
+    db.executemany(_INSERT, new)
     return added
 
 
@@ -165,19 +179,6 @@ def _merged(history: list[_Held], given: Sequence[DealVersion]) -> list[_Held]:
         replace(held, version=replace(held.version, valid_to=end))
         for held, end in zip(kept, [*ends, None], strict=True)
     ]
-
-
-def _write(
-    db: sqlite3.Connection, source: str, deal_id: str, before: list[_Held], after: list[_Held]
-) -> int:
-    """Store the deal's versions `after` in place of `before`: only the rows that differ."""
-    old = {_row(source, deal_id, held) for held in before}
-    new = {_row(source, deal_id, held) for held in after}
-    if old == new:
-        return 0
-    db.executemany(_DELETE, ((source, deal_id, row[_KEY]) for row in old - new))
-    db.executemany(_INSERT, new - old)
-    return len(after) - len(before)
 
 
 def _row(source: str, deal_id: str, held: _Held) -> tuple[SqlValue, ...]:
