@@ -277,6 +277,17 @@ def test_a_history_starting_with_the_stored_state_joins_it(store: Store) -> None
     assert _starts(store) == [_at(2), _at(5)]
 
 
+def test_a_version_of_no_duration_in_a_history_is_left_out(store: Store) -> None:
+    """A history version that ends where it starts never held: the next one takes its start."""
+    blink = _history((1, {}), (5, {"owner_id": "o9"}), (5, {"stage_id": "s2"}))
+    deal = _deal(stage_id="s2", owner_id="o9", versions=blink)
+    assert _sync(store, deal, at=_at(10)).versions == 2
+    assert [(v.valid_from, v.stage_id) for v in store.versions("crm", "d1")] == [
+        (_at(1), "s1"),
+        (_at(5), "s2"),
+    ]
+
+
 def test_a_present_state_beyond_the_history_is_recorded(store: Store) -> None:
     """A deal whose fields differ from the history's last version gets a version of them."""
     _sync(store, _deal(owner_id="o3", versions=_history((1, {}))), at=_at(10), changed_at=_at(7))

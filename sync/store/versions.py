@@ -164,11 +164,14 @@ def _merged(history: list[_Held], given: Sequence[DealVersion]) -> list[_Held]:
     """The stored `history` of a deal with the versions its CRM gives merged in.
 
     The CRM's history holds from its first version on; the stored versions from before it
-    stay. A version with the state of the one before it adds nothing, and is dropped.
+    stay. A version with the state of the one before it adds nothing, and is dropped; so is
+    one that ends where it starts.
     """
-    first = given[0].valid_from
+    # a version that ends where it starts never held (and would share its start's key)
+    held_for_a_while = [version for version in given if version.valid_to != version.valid_from]
+    first = held_for_a_while[0].valid_from
     merged = [held for held in history if held.version.valid_from < first]
-    merged.extend(_Held(version, None) for version in given)
+    merged.extend(_Held(version, None) for version in held_for_a_while)
     kept: list[_Held] = []
     for held in merged:
         if kept and state(kept[-1].version) == state(held.version):
