@@ -269,6 +269,8 @@ class Store:
         """The live record of `kind` (`Record.KIND`) with this key; None if absent or deleted.
 
         Read-only: for a connector that compares what it pulls with what it stored before.
+        A deal comes with its stage history, not its versions (`versions`): stored again,
+        it would give them as the CRM's own history.
         """
         if kind not in TABLES:
             raise ValueError(f"unknown record kind {kind!r}")
