@@ -16,7 +16,7 @@ import pytest
 from connectors.base import Page, Pulled
 from connectors.schema import Deal, DealVersion, StageVisit
 from kpis.dataset import Dataset
-from sync.store import SCHEMA_VERSION, Committed, Store
+from sync.store import SCHEMA_VERSION, Committed, Store, changes
 from sync.store.loading import load_columns
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -331,12 +331,15 @@ def test_a_deleted_deal_s_versions_leave_the_load_and_come_back_with_it(store: S
 
 
 def test_forget_removes_a_source_s_versions(store: Store) -> None:
-    """`forget` takes every version of the source's deals, and only theirs."""
+    """`forget` takes every version of the source's deals, and only theirs, from the table
+    and from the snapshot's columns."""
     _sync(store, _deal("d1"), at=_at(10))
     _sync(store, _deal("d1", source="other"), at=_at(10))
+    store.take_snapshot()
     store.forget("crm")
     assert store.versions("crm", "d1") == ()
     assert len(store.versions("other", "d1")) == 1
+    assert [d.versions for d in store.load_dataset().deals] == [store.versions("other", "d1")]
 
 
 def test_recorded_since_is_each_source_s_first_recording_sync(store: Store) -> None:
@@ -367,6 +370,7 @@ def _version_6_store(path: Path) -> None:
         _sync(store, _deal("d2", stage_id="s2"), at=_at(14))
         _sync(store, _deal("gone"), at=_at(10))
         store.commit_page("crm", Page("deals", "deal", deleted=("gone",)), synced_at=_at(11))
+        store.take_snapshot()
     with sqlite3.connect(path) as db:
         db.execute("DROP TABLE deal_versions")
         db.execute("PRAGMA user_version = 6")
@@ -377,6 +381,7 @@ def test_a_version_6_store_gets_one_version_per_live_deal(tmp_path: Path) -> Non
     path = tmp_path / "v6.db"
     _version_6_store(path)
     with Store.open(path) as store:
+        assert changes.snapshot(store._db) is None, "the snapshot of no versions is gone"
         assert store.versions("crm", "d1") == (_deal("d1").version(_at(10)),)
         assert store.versions("crm", "d2") == (_deal("d2", stage_id="s2").version(_at(14)),)
         assert store.versions("crm", "gone") == ()

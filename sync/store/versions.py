@@ -29,6 +29,7 @@ from typing import cast
 
 from connectors.base import Pulled
 from connectors.schema import Deal, DealVersion
+from sync.store import changes
 from sync.store.tables import VERSION_KEY, VERSIONS, SqlValue, parse_utc
 
 TABLE = VERSIONS.name
@@ -218,8 +219,12 @@ def create(db: sqlite3.Connection) -> None:
 
 def upgrade_seeding(db: sqlite3.Connection) -> None:
     """Store version 6 to 7: the versions table, with one version per live deal, its state
-    as stored, valid from when the store last saw it (`synced_at`) and recorded then."""
+    as stored, valid from when the store last saw it (`synced_at`) and recorded then.
+
+    The columnar snapshot, which holds no versions, goes: the next load takes a new one.
+    """
     create(db)
+    changes.drop_snapshot(db)
     seeded = {"deal_id": "id", "valid_from": "synced_at", "valid_to": "NULL"}
     seeded["recorded_at"] = "synced_at"
     columns = ", ".join(seeded.get(name, name) for name in COLUMNS)
