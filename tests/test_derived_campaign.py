@@ -129,6 +129,7 @@ def test_a_version_5_store_gets_the_campaign_names(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.execute("DROP TABLE campaign_names")
         db.execute("DROP INDEX deals_by_campaign")
+        db.execute("DROP TABLE deal_versions")
         db.execute("PRAGMA user_version = 5")
     with Store.open(path) as store:
         store.derive("crm", {"campaign"})

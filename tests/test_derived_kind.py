@@ -118,6 +118,7 @@ def test_a_version_4_store_gets_the_upsell_pipelines(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.execute("DROP TABLE upsell_pipelines")
         db.execute("DROP INDEX deals_by_pipeline")
+        db.execute("DROP TABLE deal_versions")
         db.execute("PRAGMA user_version = 4")
     with Store.open(path) as store:
         store.derive("crm", {"kind"}, {"Expansion"})

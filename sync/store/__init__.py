@@ -2,8 +2,8 @@
 
 `Store` is the one way in; the modules beside it are its parts: the tables derived from the
 schema (`tables`), the column reads (`loading`, `instants`), the columnar snapshot and the
-log of what changed since it (`snapshot`, `changes`), the deals' stage visits (`visits`),
-the log of runs (`runs`) and the loads by source (`scope`).
+log of what changed since it (`snapshot`, `changes`), the deals' stage visits (`visits`)
+and versions (`versions`), the log of runs (`runs`) and the loads by source (`scope`).
 """
 
 from sync.store.runs import RunOutcome, RunRecord

@@ -38,14 +38,17 @@ from kpis.columns import (
     SubscriptionColumns,
     SurveyColumns,
     TicketColumns,
+    VersionColumns,
     VisitColumns,
     distinct_rows,
     record_keys,
+    take,
 )
 from sync.store import derived
 from sync.store.changes import TABLE as CHANGES
 from sync.store.instants import UNSET, parse_instants
-from sync.store.tables import TABLES
+from sync.store.tables import TABLES, VERSION_KEY
+from sync.store.versions import TABLE as VERSIONS
 from sync.store.visits import TABLE as VISITS
 
 Part: TypeAlias = str | None
@@ -125,6 +128,11 @@ class _Read:
         labels = Labels.of(self._parts(column))
         return Labels(self._ordered(labels.codes), labels.values)
 
+    def instant_texts(self, column: str) -> list[str]:
+        """The `utc_text` of each instant of a column, in the table's row order."""
+        text, width = self._text[column], len(UNSET)
+        return [text[at : at + width] for at in range(0, self.count * width, width)]
+
     def instants(self, column: str) -> Instants:
         return self._ordered(parse_instants(self._text[column], self.count))
 
@@ -176,21 +184,26 @@ def _spec(table: type[RecordColumns]) -> dict[str, Kind]:
 _READ_AS: dict[str, Kind] = {"instants": "instant", "integers": "integer"}
 
 
+def _column(read: _Read, name: str, kind: str) -> Any:
+    """One column of `read`, of `kind` (`kpis.fields`), but floats."""
+    if kind == "labels":
+        return read.labels(name)
+    if kind == "instants":
+        return read.instants(name)
+    if kind == "integers":
+        return read.integers(name)
+    if kind == "decimals":
+        return [None if text is None else Decimal(text) for text in read.texts(name)]
+    return read.texts(name)
+
+
 def _columns(db: sqlite3.Connection, read: _Read, table: type[C], rows: str) -> C:
     """The columns of `table` from `read` (in key order), its floats read from `rows`."""
-    values: dict[str, Any] = {}
-    for column in table.fields():
-        name = column.name
-        if column.kind == "labels":
-            values[name] = read.labels(name)
-        elif column.kind == "instants":
-            values[name] = read.instants(name)
-        elif column.kind == "integers":
-            values[name] = read.integers(name)
-        elif column.kind == "decimals":
-            values[name] = [None if text is None else Decimal(text) for text in read.texts(name)]
-        elif column.kind == "text":
-            values[name] = read.texts(name)
+    values: dict[str, Any] = {
+        column.name: _column(read, column.name, column.kind)
+        for column in table.fields()
+        if column.kind != "floats"
+    }
     floats = [column.name for column in table.fields() if column.kind == "floats"]
     if floats:
         values |= _floats(db, rows, floats, record_keys(values["source"], values["id"]))
@@ -240,15 +253,7 @@ def _visits(db: sqlite3.Connection, deals: DealColumns, since: int | None) -> Vi
     if since is not None:
         rows += f" WHERE (source, deal_id) IN ({changed_since('deal', since)})"
     read = _Read(db, rows, spec)
-    sources, deal_ids = read.labels("source"), read.labels("deal_id")
-    # the deal position of each distinct (source, deal id), then of each visit
-    inverse, pairs = distinct_rows(sources.codes, deal_ids.codes)
-    position_of = {key: at for at, key in enumerate(record_keys(deals.source, deals.id))}
-    positions = [
-        position_of.get((sources.values[source], deal_ids.values[deal_id]), -1)
-        for source, deal_id in pairs
-    ]
-    deal = np.array(positions, dtype=np.int32)[inverse]
+    deal = _deal_positions(deals, read.labels("source"), read.labels("deal_id"))
     live = deal >= 0
     # by deal, then position: the order `VisitColumns` promises
     order = np.flatnonzero(live)[np.lexsort((read.integers("position")[live], deal[live]))]
@@ -259,6 +264,72 @@ def _visits(db: sqlite3.Connection, deals: DealColumns, since: int | None) -> Vi
         entered_at=read.instants("entered_at")[order],
         exited_at=read.instants("exited_at")[order],
     )
+
+
+def _deal_positions(deals: DealColumns, sources: Labels, deal_ids: Labels) -> npt.NDArray[np.int32]:
+    """The position in `deals` of the deal of each row keyed by `sources` and `deal_ids`;
+    -1 for a deal that is not there (deleted, or not among those read)."""
+    inverse, pairs = distinct_rows(sources.codes, deal_ids.codes)
+    position_of = {key: at for at, key in enumerate(record_keys(deals.source, deals.id))}
+    positions = [
+        position_of.get((sources.values[source], deal_ids.values[deal_id]), -1)
+        for source, deal_id in pairs
+    ]
+    found: npt.NDArray[np.int32] = np.array(positions, dtype=np.int32)[inverse]
+    return found
+
+
+def _versions(db: sqlite3.Connection, deals: DealColumns, since: int | None) -> VersionColumns:
+    """The versions of the live deals of `deals`, each pointing at its deal's position.
+
+    As for the visits, those of every deal (or every changed deal) are read and those of
+    deleted deals dropped here.
+    """
+    key: Kind = "key"
+    spec = dict.fromkeys(VERSION_KEY, key) | _spec(VersionColumns)
+    rows = f"SELECT {', '.join(spec)} FROM {VERSIONS}"  # noqa: S608
+    where = "" if since is None else f" WHERE (source, deal_id) IN ({changed_since('deal', since)})"
+    read = _Read(db, rows + where, spec)
+    values: dict[str, Any] = {}
+    for column in VersionColumns.fields():
+        if column.kind == "floats":
+            values[column.name] = _version_floats(db, read, column.name, where)
+        else:
+            values[column.name] = _column(read, column.name, column.kind)
+    deal = _deal_positions(deals, read.labels("source"), read.labels("deal_id"))
+    live = deal >= 0
+    # by deal, then valid_from: the order `VersionColumns` promises
+    order = np.flatnonzero(live)[np.lexsort((values["valid_from"][live], deal[live]))]
+    return take(VersionColumns(deal=deal, **values), order)
+
+
+def _version_floats(
+    db: sqlite3.Connection, read: _Read, name: str, where: str
+) -> npt.NDArray[np.float64]:
+    """A float column of the versions of `read`, in its order; NaN where unset.
+
+    Read row by row, as for the deals (`_floats`), with each version's key; only the set
+    ones, as most CRMs leave a deal's own probability unset.
+    """
+    column = np.full(read.count, np.nan, dtype=np.float64)
+    found_where = f"{where} AND" if where else " WHERE"
+    found = {
+        (source, deal_id, valid_from): value
+        for source, deal_id, valid_from, value in db.execute(
+            f"SELECT source, deal_id, valid_from, {name} FROM {VERSIONS}"  # noqa: S608
+            f"{found_where} {name} IS NOT NULL"
+        )
+    }
+    if not found:
+        return column
+    keys = zip(
+        read.texts("source"), read.texts("deal_id"), read.instant_texts("valid_from"), strict=True
+    )
+    for at, key in enumerate(keys):
+        value = found.get(key)
+        if value is not None:
+            column[at] = value
+    return column
 
 
 def _contacts(db: sqlite3.Connection, customers: list[tuple[str, str]] | None) -> ContactColumns:
@@ -294,7 +365,8 @@ def customer_keys(deals: DealColumns) -> list[tuple[str, str]]:
 
 
 def load_columns(db: sqlite3.Connection, *, since: int | None = None) -> Columns:
-    """The live records but owners, stages and contacts, as columns; see `Store.load_dataset`.
+    """The live records but owners, stages and contacts, as columns, with the live deals'
+    stage visits and versions; see `Store.load_dataset`.
 
     With `since`, only the records changed after that generation (`sync.store.changes`).
     """
@@ -302,6 +374,7 @@ def load_columns(db: sqlite3.Connection, *, since: int | None = None) -> Columns
     return Columns(
         deals=deals,
         visits=_visits(db, deals, since),
+        versions=_versions(db, deals, since),
         tickets=_load(db, TicketColumns, since),
         subscriptions=_load(db, SubscriptionColumns, since),
         surveys=_load(db, SurveyColumns, since),

@@ -25,7 +25,8 @@ def _kept(source: Labels, sources: Collection[str]) -> npt.NDArray[np.intp]:
 
 
 def of_sources(columns: Columns, sources: Collection[str]) -> Columns:
-    """`columns` with only the records of `sources`; the visits follow their deals."""
+    """`columns` with only the records of `sources`; the visits and versions follow their
+    deals."""
     tables = {}
     for name in ("contacts", "tickets", "subscriptions", "surveys"):
         table = getattr(columns, name)
@@ -37,8 +38,11 @@ def of_sources(columns: Columns, sources: Collection[str]) -> Columns:
     if len(kept) < len(deals):
         position = np.full(len(deals), -1, dtype=np.int32)
         position[kept] = np.arange(len(kept), dtype=np.int32)
-        moved = position[columns.visits.deal]
-        visits = take(columns.visits, np.flatnonzero(moved >= 0))
         tables["deals"] = take(deals, kept)
-        tables["visits"] = replace(visits, deal=moved[moved >= 0])
+        for name in ("visits", "versions"):
+            children = getattr(columns, name)
+            moved = position[children.deal]
+            tables[name] = replace(
+                take(children, np.flatnonzero(moved >= 0)), deal=moved[moved >= 0]
+            )
     return replace(columns, **tables) if tables else columns

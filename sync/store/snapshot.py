@@ -7,7 +7,7 @@ mask of unset values, `Decimal` amounts as text.
 
 Merging takes the snapshot's records, drops those whose key changed, adds the changed
 records that are live (read as rows), and puts every table back in `(source, id)` order: the
-dataset the rows alone would give. Stage visits follow their deals.
+dataset the rows alone would give. Stage visits and versions follow their deals.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from kpis.columns import (
     SubscriptionColumns,
     SurveyColumns,
     TicketColumns,
+    VersionColumns,
     VisitColumns,
     concat,
     record_keys,
@@ -38,15 +39,24 @@ from kpis.columns import (
 )
 
 Table = TypeVar(
-    "Table", DealColumns, VisitColumns, TicketColumns, SubscriptionColumns, SurveyColumns
+    "Table",
+    DealColumns,
+    VisitColumns,
+    VersionColumns,
+    TicketColumns,
+    SubscriptionColumns,
+    SurveyColumns,
 )
 Keyed = TypeVar("Keyed", DealColumns, TicketColumns, SubscriptionColumns, SurveyColumns)
-"""A table of records with keys of their own (visits go by their deals')."""
+"""A table of records with keys of their own (visits and versions go by their deals')."""
+Child = TypeVar("Child", VisitColumns, VersionColumns)
+"""A table of a deal's children: each row names its deal's position, `deal`."""
 Keys = set[tuple[str, str]]
 
 _TABLES: dict[str, type[RecordColumns]] = {
     "deals": DealColumns,
     "visits": VisitColumns,
+    "versions": VersionColumns,
     "tickets": TicketColumns,
     "subscriptions": SubscriptionColumns,
     "surveys": SurveyColumns,
@@ -180,7 +190,8 @@ def merge(base: Columns, changes: Columns, changed: Mapping[str, Keys]) -> Colum
         )
         merged[name] = table
         moved[name] = (old, new)
-    merged["visits"] = _merge_visits(base.visits, changes.visits, *moved["deals"])
+    merged["visits"] = _merge_children(base.visits, changes.visits, *moved["deals"])
+    merged["versions"] = _merge_children(base.versions, changes.versions, *moved["deals"])
     return replace(base, **merged)
 
 
@@ -207,17 +218,18 @@ def _merge_table(
     return table, old, new
 
 
-def _merge_visits(
-    base: VisitColumns,
-    changes: VisitColumns,
+def _merge_children(
+    base: Child,
+    changes: Child,
     old: npt.NDArray[np.intp],
     new: npt.NDArray[np.intp],
-) -> VisitColumns:
-    """The visits of kept deals and of changed deals, by their deals' new positions."""
+) -> Child:
+    """The visits (or versions) of kept deals and of changed deals, by their deals' new
+    positions."""
     base_deal = old[base.deal] if len(base) else np.zeros(0, dtype=np.intp)
     kept_at = np.flatnonzero(base_deal >= 0)
     deal = np.concatenate([base_deal[kept_at], new[changes.deal] if len(changes) else []])
-    visits = concat(take(base, kept_at), changes)
-    # stable: a deal's visits all come from one side, already in entered order
+    children = concat(take(base, kept_at), changes)
+    # stable: a deal's rows all come from one side, already in their order
     order = np.argsort(deal, kind="stable")
-    return replace(take(visits, order), deal=deal[order].astype(np.int32))
+    return replace(take(children, order), deal=deal[order].astype(np.int32))

@@ -25,11 +25,11 @@ from typing import Literal, TypeAlias, cast
 from connectors.base import Page, Pulled
 from connectors.errors import RunFailure
 from connectors.newest import later, newest_change
-from connectors.schema import Contact, Deal, Record, Stage
+from connectors.schema import Contact, Deal, DealVersion, Record, Stage
 from kpis.columns import Columns
 from kpis.dataset import Dataset
 from sync.private import private_file
-from sync.store import changes, derived, runs, scope, snapshot, visits
+from sync.store import changes, derived, runs, scope, snapshot, versions, visits
 from sync.store.loading import load_columns, load_contacts
 from sync.store.runs import RunRecord
 from sync.store.tables import (
@@ -47,7 +47,7 @@ from sync.store.tables import (
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 ContactScope: TypeAlias = Literal["all", "customers"]
 
 _BUSY_TIMEOUT_MS = 30_000
@@ -69,7 +69,8 @@ class Committed:
     live before (never stored, or marked deleted) and `restored` those of `appeared` that come
     back exactly as they were stored; `changed` counts the live ones whose content changed.
     `gone` are the ids newly marked deleted. A pull adds these up over its pages to report
-    what its end state changed (`sync.pull`).
+    what its end state changed (`sync.pull`). `versions` counts the deal versions the page
+    added (`sync.store.versions`).
     """
 
     stored: int
@@ -77,6 +78,7 @@ class Committed:
     appeared: frozenset[str] = frozenset()
     restored: frozenset[str] = frozenset()
     changed: int = 0
+    versions: int = 0
 
     @property
     def deleted(self) -> int:
@@ -143,6 +145,7 @@ def _create(db: sqlite3.Connection) -> None:
     derived.create_upsell_pipelines(db)
     derived.create_campaign_names(db)
     changes.create(db)
+    versions.create(db)
     db.execute(_CURSORS_DDL)
     db.execute(runs.CREATE)
 
@@ -154,6 +157,7 @@ _UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {
     3: derived.create,
     4: derived.create_upsell_pipelines,
     5: derived.create_campaign_names,
+    6: versions.upgrade_seeding,
 }
 assert set(_UPGRADES) == set(range(1, SCHEMA_VERSION))
 
@@ -239,12 +243,13 @@ class Store:
                     f"{self.path}: table {table.name} has columns {found}, "
                     f"this version expects {expected}; the store needs a migration"
                 )
-        found = [row[1] for row in self._db.execute(f"PRAGMA table_info({visits.TABLE})")]
-        if found != visits.COLUMNS:
-            raise StoreError(
-                f"{self.path}: table {visits.TABLE} has columns {found}, "
-                f"this version expects {visits.COLUMNS}; the store needs a migration"
-            )
+        for name, expected in ((visits.TABLE, visits.COLUMNS), (versions.TABLE, versions.COLUMNS)):
+            found = [row[1] for row in self._db.execute(f"PRAGMA table_info({name})")]
+            if found != expected:
+                raise StoreError(
+                    f"{self.path}: table {name} has columns {found}, "
+                    f"this version expects {expected}; the store needs a migration"
+                )
 
     def cursors(self, source: str) -> dict[str, str]:
         """The stored cursor of each stream of `source`."""
@@ -264,6 +269,8 @@ class Store:
         """The live record of `kind` (`Record.KIND`) with this key; None if absent or deleted.
 
         Read-only: for a connector that compares what it pulls with what it stored before.
+        A deal comes with its stage history, not its versions (`versions`): stored again,
+        it would give them as the CRM's own history.
         """
         if kind not in TABLES:
             raise ValueError(f"unknown record kind {kind!r}")
@@ -281,6 +288,10 @@ class Store:
             history = visits.of_deal(self._db, source, record_id)
             object.__setattr__(record, "stage_history", history)
         return record
+
+    def versions(self, source: str, deal_id: str) -> tuple[DealVersion, ...]:
+        """The stored versions of a deal, in order; none for a deal never stored."""
+        return versions.of_deal(self._db, source, deal_id)
 
     def held(self, source: str, kind: str, ids: Iterable[str]) -> set[str]:
         """Those of `ids` that name a live record of `kind` (`Record.KIND`) of `source`."""
@@ -328,7 +339,8 @@ class Store:
 
         Every item is upserted (which clears its `deleted` flag), `page.deleted` ids are
         marked deleted, and with `page.live_ids` every other stored record of the page's
-        kind and source is marked deleted; the page's own items count as live.
+        kind and source is marked deleted; the page's own items count as live. A page of
+        deals records their versions (`sync.store.versions`) in the same transaction.
         """
         if page.kind not in TABLES:
             raise ValueError(f"page of stream {page.stream!r} has unknown kind {page.kind!r}")
@@ -339,8 +351,10 @@ class Store:
             before = self._stored_state(db, page, source)
             facts = derived.stage_facts(db, source) if page.kind == Stage.KIND else None
             db.executemany(sql.upsert, rows)
+            added = 0
             if page.kind == Deal.KIND:
                 visits.replace(db, (cast(Deal, item.record) for item in page.items))
+                added = versions.record(db, source, page.items, synced_at)
             gone = [
                 record_id
                 for record_id in dict.fromkeys(page.deleted)
@@ -365,7 +379,7 @@ class Store:
                     " cursor = excluded.cursor, updated_at = excluded.updated_at",
                     (source, page.stream, page.cursor, stamp),
                 )
-        return _committed(page, rows, before, gone)
+        return dataclass_replace(_committed(page, rows, before, gone), versions=added)
 
     def _stored_state(
         self, db: sqlite3.Connection, page: Page, source: str
@@ -423,7 +437,9 @@ class Store:
         the records of those sources only (`sync.store.scope`). All tables are read in one
         transaction, so a pull committing meanwhile is either wholly in the dataset or not.
         The columns come from the snapshot and the records changed since (`sync.store.changes`);
-        when those are many, or there is no snapshot yet, a new one is taken.
+        when those are many, or there is no snapshot yet, a new one is taken. The deals come
+        with their versions, and `recorded_since` says since when each source's are recorded
+        (`sync.store.versions`).
         """
         self._db.execute("BEGIN")
         try:
@@ -431,6 +447,7 @@ class Store:
             generation = changes.current(self._db)
             columns, stale = self._snapshot_columns()
             people = load_contacts(self._db, columns.deals, customers_only=contacts == "customers")
+            since = versions.recorded_since(self._db)
         finally:
             self._db.execute("COMMIT")
         if stale:
@@ -440,7 +457,8 @@ class Store:
             owners = [owner for owner in owners if owner.source in sources]
             stages = [stage for stage in stages if stage.source in sources]
             columns = scope.of_sources(columns, sources)
-        return Dataset.of_columns(owners, stages, columns)
+            since = {source: at for source, at in since.items() if source in sources}
+        return Dataset.of_columns(owners, stages, columns, recorded_since=since)
 
     def _snapshot_columns(self) -> tuple[Columns, bool]:
         """The columns of the live records but contacts, and whether a new snapshot is due."""
@@ -508,8 +526,8 @@ class Store:
         return dict(sorted(held.items()))
 
     def forget(self, source: str) -> dict[str, int]:
-        """Remove every record, stage visit and cursor of `source`; the records removed, by
-        table. One transaction: a killed `forget` removes all or nothing."""
+        """Remove every record, stage visit, deal version and cursor of `source`; the records
+        removed, by table. One transaction: a killed `forget` removes all or nothing."""
         removed: dict[str, int] = {}
         with self._transaction() as db:
             for kind, table in TABLES.items():
@@ -522,6 +540,7 @@ class Store:
                 if live:
                     removed[table.name] = int(live)
             visits.forget(db, source)
+            versions.forget(db, source)
             db.execute("DELETE FROM campaign_names WHERE source = ?", (source,))
             db.execute("DELETE FROM cursors WHERE source = ?", (source,))
         return removed

@@ -5,9 +5,10 @@ Each table's layout (`Table`) and its SQL (`Statements`) are built here from the
 The columns are derived from the schema's dataclass fields, so the store mirrors the schema:
 timestamps are fixed-width ISO-8601 UTC text (so text order is time order), Decimal amounts
 are text (an exact round trip). A deal's stage history is not a column: its visits are rows
-of their own table (`sync.store.visits`). Changing a record's fields
-changes its table: bump `sync.store.SCHEMA_VERSION` and add a migration, or opening an
-existing store fails with the differing columns named.
+of their own table (`sync.store.visits`), and so are its versions (`VERSIONS`, recorded
+by `sync.store.versions`). Changing a record's fields changes its table: bump
+`sync.store.SCHEMA_VERSION` and add a migration, or opening an existing store fails with
+the differing columns named.
 
 Reading a record back trusts the store: it holds only records the schema validated on their
 way in, so a loaded record gets its fields set as they are (see `Table.records`). Only
@@ -28,6 +29,7 @@ from typing import get_type_hints as type_hints
 from connectors.schema import (
     Contact,
     Deal,
+    DealVersion,
     Owner,
     Record,
     Stage,
@@ -255,3 +257,69 @@ TABLES: Mapping[str, Table[Any]] = {
 
 STATEMENTS: Mapping[str, Statements] = {kind: Statements(table) for kind, table in TABLES.items()}
 """The SQL of every record table, by record kind."""
+
+
+VERSION_KEY = ("source", "deal_id")
+RECORDED_AT = "recorded_at"
+
+
+@dataclass(frozen=True, slots=True)
+class VersionTable:
+    """The layout of `deal_versions`: a deal's key, a `DealVersion`'s fields, `recorded_at`.
+
+    `recorded_at` is the `synced_at` of the sync that recorded the version itself, NULL for
+    one the CRM's own history gave (`Deal.versions`): what `Dataset.recorded_since` is read
+    from. Versions are keyed by their deal and `valid_from`, so a deal's come out in order.
+    """
+
+    name: str
+    columns: tuple[Column, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    @property
+    def create(self) -> str:
+        columns = ", ".join(column.ddl() for column in self.columns)
+        return (
+            f'CREATE TABLE "{self.name}" ({columns}, '
+            "PRIMARY KEY (source, deal_id, valid_from)) WITHOUT ROWID"
+        )
+
+    def row(
+        self, source: str, deal_id: str, version: DealVersion, recorded_at: datetime | None
+    ) -> tuple[SqlValue, ...]:
+        """The stored form of `version` of the deal `(source, deal_id)`, in column order."""
+        values = (source, deal_id, *(getattr(version, n) for n in self.version_fields))
+        encoded = [
+            None if value is None else column.encode(value)
+            for column, value in zip(self.columns, (*values, recorded_at), strict=True)
+        ]
+        return tuple(encoded)
+
+    @property
+    def version_fields(self) -> tuple[str, ...]:
+        """The `DealVersion` fields, in column order."""
+        return self.column_names[len(VERSION_KEY) : -1]
+
+    def version(self, row: Sequence[SqlValue]) -> DealVersion:
+        """The `DealVersion` of a row of the version fields (`version_fields`), in order."""
+        own = self.columns[len(VERSION_KEY) : -1]
+        values: dict[str, Any] = {
+            column.name: value if value is None or column.decode is None else column.decode(value)
+            for column, value in zip(own, row, strict=True)
+        }
+        return DealVersion(**values)
+
+
+def _version_table() -> VersionTable:
+    hints = type_hints(DealVersion)
+    key = tuple(Column(name, "TEXT", False, _same, None) for name in VERSION_KEY)
+    own = tuple(_column(item.name, hints[item.name]) for item in fields(DealVersion))
+    recorded = Column(RECORDED_AT, "TEXT", True, utc_text, _load_instant)
+    return VersionTable("deal_versions", (*key, *own, recorded))
+
+
+VERSIONS = _version_table()
+"""The deals' versions (`sync.store.versions`)."""
