@@ -172,7 +172,7 @@ def _states(store: Store) -> dict[str, list[tuple[object, ...]]]:
 
 def test_each_change_is_one_version(synced: tuple[Store, list[list[ResultRow]]]) -> None:
     """d1: created, moved, re-priced; d2: created, pushed, reassigned, won; d3 created late;
-    d4: created, lost. Nine syncs' worth of unchanged deals add nothing."""
+    d4: created, lost. A sync that finds a deal unchanged adds nothing for it."""
     store, _ = synced
     counts = {deal: len(states) for deal, states in _states(store).items()}
     assert counts == {"d1": 3, "d2": 4, "d3": 1, "d4": 2}
